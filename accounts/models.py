@@ -1,0 +1,68 @@
+"""People who log in. Roles live in communities.Membership, not here."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from common.phone import mask_phone, normalize_phone
+
+
+class GongguanUserManager(UserManager):
+    """Users log in by phone or e-mail; ``username`` is an internal handle only."""
+
+    def create_user(self, username=None, email=None, password=None, **extra):
+        username = username or self._handle_from(email=email, phone=extra.get("phone"))
+        if extra.get("phone"):
+            extra["phone"] = normalize_phone(extra["phone"])
+        return super().create_user(username, email or None, password, **extra)
+
+    def create_superuser(self, username=None, email=None, password=None, **extra):
+        username = username or self._handle_from(email=email, phone=extra.get("phone"))
+        return super().create_superuser(username, email or None, password, **extra)
+
+    @staticmethod
+    def _handle_from(*, email, phone) -> str:
+        if phone:
+            return normalize_phone(phone)
+        if email:
+            return email.lower()
+        raise ValueError("A user needs a phone number or an e-mail address.")
+
+
+class User(AbstractUser):
+    """A person. One person may hold several roles in several organisations (交叉任职)."""
+
+    email = models.EmailField(_("email address"), blank=True, null=True)
+    phone = models.CharField(
+        _("mobile phone"), max_length=20, blank=True, null=True,
+        help_text=_("Stored as +86… ; used to log in and for SMS codes."),
+    )
+    phone_verified = models.BooleanField(_("phone verified"), default=False)
+    display_name = models.CharField(_("name"), max_length=64, blank=True)
+
+    objects = GongguanUserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(fields=["phone"], name="user_phone_unique"),
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.display_name or self.get_username()
+
+    def clean(self):
+        super().clean()
+        if self.phone:
+            self.phone = normalize_phone(self.phone)
+        if self.email == "":
+            self.email = None
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone) if self.phone else ""

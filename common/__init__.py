@@ -1,0 +1,1 @@
+"""Shared code with no models: settings parsing, money, errors, request context."""

@@ -1,0 +1,3 @@
+"""Communities API routes, mounted under /api/v1/."""
+
+urlpatterns: list = []

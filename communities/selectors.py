@@ -1,0 +1,111 @@
+"""Reads for pages and the API. Private reads take a compound already checked by
+``permissions.access_compound``; public reads return only what may be public."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.utils import timezone
+
+from communities.models import (
+    Compound,
+    Duty,
+    DutyListVersion,
+    Membership,
+    Party,
+    Role,
+    ServiceContract,
+    _active_q,
+)
+from communities.permissions import Standing, active_memberships, compounds_visible_to, standing_in
+
+
+def current_duty_list(compound: Compound) -> DutyListVersion | None:
+    return (
+        DutyListVersion.objects.filter(compound=compound)
+        .order_by("-version")
+        .prefetch_related(Prefetch("duties", queryset=Duty.objects.order_by("number")))
+        .first()
+    )
+
+
+def duty_list_versions(compound: Compound) -> QuerySet[DutyListVersion]:
+    return DutyListVersion.objects.filter(compound=compound).annotate(n=Count("duties")).order_by("-version")
+
+
+def duties_by_party(duty_list: DutyListVersion | None) -> list[tuple[str, str, list[Duty]]]:
+    """[(party, label, duties)] for community, committee, company; a duty shared by
+    several parties appears under each of them."""
+    if duty_list is None:
+        return []
+    duties = list(duty_list.duties.all())
+    groups = [
+        (Party.COMMUNITY, Party.COMMUNITY.label, [d for d in duties if d.by_community]),
+        (Party.COMMITTEE, Party.COMMITTEE.label, [d for d in duties if d.by_committee]),
+        (Party.COMPANY, Party.COMPANY.label, [d for d in duties if d.by_company]),
+    ]
+    return groups
+
+
+def active_contract(compound: Compound) -> ServiceContract | None:
+    return (
+        ServiceContract.objects.filter(compound=compound, status=ServiceContract.Status.ACTIVE)
+        .select_related("company")
+        .first()
+    )
+
+
+@dataclass
+class PublicCommitteeSeat:
+    role_label: str
+    title: str
+    name: str  # surname + 先生/女士 would need gender; the public page shows the given display name
+
+
+def committee_seats(compound: Compound) -> list[Membership]:
+    """Current committee members (names only; never phone numbers)."""
+    return list(
+        Membership.objects.filter(_active_q(), compound=compound, party=Party.COMMITTEE)
+        .select_related("user")
+        .order_by("-role", "start_date")
+    )
+
+
+def steward_count(compound: Compound) -> int:
+    return Membership.objects.filter(_active_q(), compound=compound, role=Role.STEWARD).count()
+
+
+def public_compound(slug: str) -> Compound | None:
+    return Compound.objects.select_related("community", "community__street_office").filter(slug=slug).first()
+
+
+def public_compounds() -> QuerySet[Compound]:
+    return Compound.objects.select_related("community").order_by("community__name", "name")
+
+
+@dataclass
+class MyCompound:
+    compound: Compound
+    standing: Standing
+
+
+def my_compounds(user) -> list[MyCompound]:
+    """The compounds I belong to, with my roles in each (home page)."""
+    return [MyCompound(c, standing_in(user, c)) for c in compounds_visible_to(user).order_by("name")]
+
+
+def memberships_of(user):
+    return active_memberships(user).select_related("street_office", "community", "company", "compound")
+
+
+def compound_members(compound: Compound) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(_active_q(), compound=compound)
+        .select_related("user")
+        .order_by("party", "role")
+    )
+
+
+def today():
+    return timezone.localdate()

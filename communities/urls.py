@@ -1,0 +1,9 @@
+from django.urls import path
+
+from communities import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("c/<slug:slug>/", views.compound_public, name="compound-public"),
+    path("c/<slug:slug>/members/", views.compound_members_page, name="compound-members"),
+]

@@ -1,0 +1,1 @@
+"""Settings: base.py reads the environment; local, production and test adjust defaults."""

@@ -1,0 +1,21 @@
+"""Test settings: the database comes from DATABASE_URL (PostgreSQL in CI, SQLite otherwise)."""
+
+import os
+
+os.environ.setdefault("DEBUG", "false")
+
+from .base import *  # noqa: E402,F403
+from .base import SECRET_KEY as _SECRET_KEY  # noqa: E402
+
+SECRET_KEY = _SECRET_KEY or "test-only-not-secret"  # noqa: S105
+# schemathesis and live_server call through localhost; Django's client uses testserver.
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SMS_BACKEND = "accounts.sms.MemorySmsBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tests run tasks in-process unless a test starts a real worker itself.
+CELERY_TASK_ALWAYS_EAGER = True

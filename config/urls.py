@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+admin.site.site_header = _("Gongguan administration")
+admin.site.site_title = _("Gongguan")
+admin.site.index_title = _("Street office administration")
+
+api_v1 = [
+    path("", include("communities.api_urls")),
+    path("", include("escrow.api_urls")),
+]
+
+urlpatterns = [
+    path("", include("communities.urls")),
+    path("", include("escrow.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+

@@ -1,0 +1,3 @@
+"""Escrow API routes, mounted under /api/v1/."""
+
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Escrow pages (ledger, payments, imports, payouts)."""
+
+app_name = "escrow"
+urlpatterns: list = []
