@@ -35,7 +35,7 @@ class GongguanUserManager(UserManager):
 class User(AbstractUser):
     """A person. One person may hold several roles in several organisations (交叉任职)."""
 
-    email = models.EmailField(_("email address"), blank=True, null=True)
+    email = models.EmailField(_("email address"), blank=True, default="")
     phone = models.CharField(
         _("mobile phone"), max_length=20, blank=True, null=True,
         help_text=_("Stored as +86… ; used to log in and for SMS codes."),
@@ -50,7 +50,10 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(fields=["phone"], name="user_phone_unique"),
-            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            # Users without e-mail store "" (Django's manager normalises None to "").
+            models.UniqueConstraint(
+                Lower("email"), condition=~models.Q(email=""), name="user_email_ci_unique"
+            ),
         ]
 
     def __str__(self):
@@ -60,8 +63,6 @@ class User(AbstractUser):
         super().clean()
         if self.phone:
             self.phone = normalize_phone(self.phone)
-        if self.email == "":
-            self.email = None
 
     @property
     def masked_phone(self) -> str:

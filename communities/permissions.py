@@ -15,7 +15,15 @@ from django.http import Http404
 from django.utils import timezone
 
 from common.errors import NotFoundError, PermissionDeniedError
-from communities.models import Compound, Membership, Party, Role, ServiceContract, UnitOwnership, _active_q
+from communities.models import (
+    Compound,
+    Membership,
+    Party,
+    Role,
+    ServiceContract,
+    UnitOwnership,
+    _active_q,
+)
 
 
 class Capability(enum.StrEnum):

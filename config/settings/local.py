@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("DEBUG", "true")
 
-from .base import *  # noqa: E402,F403
-from .base import SECRET_KEY as _SECRET_KEY  # noqa: E402
+from .base import *  # noqa: F403
+from .base import SECRET_KEY as _SECRET_KEY
 
 # A fixed key is fine only because DEBUG is on; production.py requires one.
-SECRET_KEY = _SECRET_KEY or "local-development-only-not-secret"  # noqa: S105
+SECRET_KEY = _SECRET_KEY or "local-development-only-not-secret"

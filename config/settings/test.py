@@ -4,10 +4,10 @@ import os
 
 os.environ.setdefault("DEBUG", "false")
 
-from .base import *  # noqa: E402,F403
-from .base import SECRET_KEY as _SECRET_KEY  # noqa: E402
+from .base import *  # noqa: F403
+from .base import SECRET_KEY as _SECRET_KEY
 
-SECRET_KEY = _SECRET_KEY or "test-only-not-secret"  # noqa: S105
+SECRET_KEY = _SECRET_KEY or "test-only-not-secret"
 # schemathesis and live_server call through localhost; Django's client uses testserver.
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
