@@ -71,7 +71,9 @@ class AccountAdapter(DefaultAccountAdapter):
         return User.objects.filter(phone=phone, is_active=True).order_by("pk").first()
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
-        send_sms(phone=phone, message=_("[Gongguan] Your code is %(code)s. Do not share it.") % {"code": code})
+        send_sms(
+            phone=phone, message=_("[Gongguan] Your code is %(code)s. Do not share it.") % {"code": code}
+        )
 
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
         send_sms(phone=phone, message=_("[Gongguan] No account uses this number."))

@@ -36,8 +36,11 @@ class User(AbstractUser):
     """A person. One person may hold several roles in several organisations (交叉任职)."""
 
     email = models.EmailField(_("email address"), blank=True, default="")
-    phone = models.CharField(
-        _("mobile phone"), max_length=20, blank=True, null=True,
+    phone = models.CharField(  # noqa: DJ001 - NULL, not "", so the unique constraint admits many users without one
+        _("mobile phone"),
+        max_length=20,
+        blank=True,
+        null=True,
         help_text=_("Stored as +86… ; used to log in and for SMS codes."),
     )
     phone_verified = models.BooleanField(_("phone verified"), default=False)

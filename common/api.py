@@ -59,9 +59,7 @@ def exception_handler(exc, context):
             fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
         else:
             fields = {"non_field_errors": [str(m) for m in exc.messages]}
-        return Response(
-            error_body(_summary(fields), {"fields": fields}), status=status.HTTP_400_BAD_REQUEST
-        )
+        return Response(error_body(_summary(fields), {"fields": fields}), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

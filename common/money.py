@@ -46,7 +46,9 @@ def yuan_to_fen(value, *, field: str = "amount", allow_zero: bool = False) -> in
         try:
             amount = Decimal(text.replace(",", ""))
         except InvalidOperation:  # pragma: no cover - the regex already guards this
-            raise _amount_error(field, _("“%(value)s” is not an amount in yuan.") % {"value": value}) from None
+            raise _amount_error(
+                field, _("“%(value)s” is not an amount in yuan.") % {"value": value}
+            ) from None
     else:
         raise _amount_error(field, _("Not a valid amount."))
     if not amount.is_finite():

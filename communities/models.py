@@ -242,7 +242,9 @@ class PropertyCompany(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     credit_code = models.CharField(
-        _("unified social credit code"), max_length=18, blank=True,
+        _("unified social credit code"),
+        max_length=18,
+        blank=True,
         validators=[RegexValidator(r"^[0-9A-HJ-NPQRTUWXY]{18}$", _("18 characters, digits and capitals."))],
     )
     has_party_branch = models.BooleanField(_("has a party branch"), default=False)
@@ -353,14 +355,29 @@ class Membership(models.Model):
                 condition=(
                     Q(
                         party__in=[Party.OWNERS, Party.COMMITTEE, Party.VOLUNTEERS],
-                        compound__isnull=False, street_office__isnull=True,
-                        community__isnull=True, company__isnull=True,
+                        compound__isnull=False,
+                        street_office__isnull=True,
+                        community__isnull=True,
+                        company__isnull=True,
                     )
-                    | Q(party=Party.COMPANY, company__isnull=False, street_office__isnull=True, community__isnull=True)
-                    | Q(party=Party.COMMUNITY, community__isnull=False, street_office__isnull=True, company__isnull=True)
                     | Q(
-                        party=Party.STREET_OFFICE, street_office__isnull=False,
-                        community__isnull=True, company__isnull=True, compound__isnull=True,
+                        party=Party.COMPANY,
+                        company__isnull=False,
+                        street_office__isnull=True,
+                        community__isnull=True,
+                    )
+                    | Q(
+                        party=Party.COMMUNITY,
+                        community__isnull=False,
+                        street_office__isnull=True,
+                        company__isnull=True,
+                    )
+                    | Q(
+                        party=Party.STREET_OFFICE,
+                        street_office__isnull=False,
+                        community__isnull=True,
+                        company__isnull=True,
+                        compound__isnull=True,
                     )
                 ),
                 name="membership_organisation_matches_party",
@@ -391,10 +408,16 @@ class PartyUnit(models.Model):
 
     level = models.CharField(_("level"), max_length=10, choices=Level)
     name = models.CharField(_("name"), max_length=100)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="party_units")
-    compound = models.ForeignKey(Compound, null=True, blank=True, on_delete=models.PROTECT, related_name="party_units")
-    building = models.ForeignKey(Building, null=True, blank=True, on_delete=models.PROTECT, related_name="party_units")
+    compound = models.ForeignKey(
+        Compound, null=True, blank=True, on_delete=models.PROTECT, related_name="party_units"
+    )
+    building = models.ForeignKey(
+        Building, null=True, blank=True, on_delete=models.PROTECT, related_name="party_units"
+    )
     secretary = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -408,7 +431,9 @@ class PartyUnit(models.Model):
                 condition=(
                     Q(level="community", parent__isnull=True, compound__isnull=True, building__isnull=True)
                     | Q(level="compound", parent__isnull=False, compound__isnull=False, building__isnull=True)
-                    | Q(level="building", parent__isnull=False, compound__isnull=False, building__isnull=False)
+                    | Q(
+                        level="building", parent__isnull=False, compound__isnull=False, building__isnull=False
+                    )
                 ),
                 name="party_unit_level_shape",
             ),
@@ -424,7 +449,9 @@ class StewardAssignment(models.Model):
     compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="steward_assignments")
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="steward_assignments")
     building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="steward_assignments")
-    party_unit = models.ForeignKey(PartyUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    party_unit = models.ForeignKey(
+        PartyUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("steward assignment")
@@ -432,6 +459,9 @@ class StewardAssignment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["membership", "building"], name="steward_building_unique"),
         ]
+
+    def __str__(self):
+        return f"{self.membership.user} → {self.building}"
 
 
 # --------------------------------------------------------------------------- duty list
@@ -480,11 +510,13 @@ class DutyListVersion(models.Model):
                 name="duty_list_owner_is_office_xor_compound",
             ),
             models.UniqueConstraint(
-                fields=["street_office", "version"], condition=Q(compound__isnull=True),
+                fields=["street_office", "version"],
+                condition=Q(compound__isnull=True),
                 name="duty_template_version_unique",
             ),
             models.UniqueConstraint(
-                fields=["compound", "version"], condition=Q(street_office__isnull=True),
+                fields=["compound", "version"],
+                condition=Q(street_office__isnull=True),
                 name="duty_list_version_unique",
             ),
         ]
@@ -560,7 +592,10 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["compound", "created_at"]), models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["compound", "created_at"]),
+            models.Index(fields=["object_type", "object_id"]),
+        ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"

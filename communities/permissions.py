@@ -59,34 +59,87 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.OWNER: frozenset(_MEMBER | {C.REPORT_ISSUES}),
     Role.OWNER_REP: frozenset(_MEMBER | {C.REPORT_ISSUES, C.ATTEND_EXPANDED_MEETING}),
     Role.COMMITTEE_MEMBER: frozenset(
-        _MEMBER | {C.VIEW_UNITS, C.VIEW_ARREARS, C.VIEW_MEMBERS_LIST, C.REVIEW_PAYOUT, C.RUN_MEETINGS,
-                   C.ATTEND_EXPANDED_MEETING, C.SCORE_COMPANY, C.FOLLOW_ACTION_ITEMS, C.REPORT_ISSUES}
+        _MEMBER
+        | {
+            C.VIEW_UNITS,
+            C.VIEW_ARREARS,
+            C.VIEW_MEMBERS_LIST,
+            C.REVIEW_PAYOUT,
+            C.RUN_MEETINGS,
+            C.ATTEND_EXPANDED_MEETING,
+            C.SCORE_COMPANY,
+            C.FOLLOW_ACTION_ITEMS,
+            C.REPORT_ISSUES,
+        }
     ),
     Role.COMMITTEE_CHAIR: frozenset(
-        _MEMBER | {C.VIEW_UNITS, C.VIEW_ARREARS, C.VIEW_MEMBERS_LIST, C.REVIEW_PAYOUT, C.RUN_MEETINGS,
-                   C.ATTEND_EXPANDED_MEETING, C.SCORE_COMPANY, C.FOLLOW_ACTION_ITEMS, C.REPORT_ISSUES,
-                   C.RECORD_PAYOUT_PAYMENT}
+        _MEMBER
+        | {
+            C.VIEW_UNITS,
+            C.VIEW_ARREARS,
+            C.VIEW_MEMBERS_LIST,
+            C.REVIEW_PAYOUT,
+            C.RUN_MEETINGS,
+            C.ATTEND_EXPANDED_MEETING,
+            C.SCORE_COMPANY,
+            C.FOLLOW_ACTION_ITEMS,
+            C.REPORT_ISSUES,
+            C.RECORD_PAYOUT_PAYMENT,
+        }
     ),
     Role.COMPANY_STAFF: frozenset(
         _MEMBER | {C.VIEW_UNITS, C.VIEW_ARREARS, C.RECORD_PAYMENT_RECEIVED, C.APPLY_PAYOUT, C.HANDLE_REPAIRS}
     ),
     Role.COMPANY_MANAGER: frozenset(
-        _MEMBER | {C.VIEW_UNITS, C.VIEW_ARREARS, C.VIEW_MEMBERS_LIST, C.RECORD_PAYMENT_RECEIVED,
-                   C.MANAGE_SUSPENSE, C.APPLY_PAYOUT, C.HANDLE_REPAIRS}
+        _MEMBER
+        | {
+            C.VIEW_UNITS,
+            C.VIEW_ARREARS,
+            C.VIEW_MEMBERS_LIST,
+            C.RECORD_PAYMENT_RECEIVED,
+            C.MANAGE_SUSPENSE,
+            C.APPLY_PAYOUT,
+            C.HANDLE_REPAIRS,
+        }
     ),
     Role.COMMUNITY_OFFICIAL: frozenset(
-        _MEMBER | {C.VIEW_UNITS, C.VIEW_ARREARS, C.VIEW_MEMBERS_LIST, C.RECHECK_PAYOUT,
-                   C.RECORD_PAYOUT_PAYMENT, C.RECORD_PAYMENT_RECEIVED, C.MANAGE_SUSPENSE,
-                   C.CONVENE_JOINT_MEETING, C.FOLLOW_ACTION_ITEMS, C.EDIT_DUTIES, C.PUBLISH_DISCLOSURE}
+        _MEMBER
+        | {
+            C.VIEW_UNITS,
+            C.VIEW_ARREARS,
+            C.VIEW_MEMBERS_LIST,
+            C.RECHECK_PAYOUT,
+            C.RECORD_PAYOUT_PAYMENT,
+            C.RECORD_PAYMENT_RECEIVED,
+            C.MANAGE_SUSPENSE,
+            C.CONVENE_JOINT_MEETING,
+            C.FOLLOW_ACTION_ITEMS,
+            C.EDIT_DUTIES,
+            C.PUBLISH_DISCLOSURE,
+        }
     ),
     Role.COMMUNITY_SECRETARY: frozenset(
-        _MEMBER | {C.VIEW_UNITS, C.VIEW_MEMBERS_LIST, C.KEEP_MINUTES, C.FOLLOW_ACTION_ITEMS,
-                   C.CONVENE_JOINT_MEETING, C.EDIT_DUTIES}
+        _MEMBER
+        | {
+            C.VIEW_UNITS,
+            C.VIEW_MEMBERS_LIST,
+            C.KEEP_MINUTES,
+            C.FOLLOW_ACTION_ITEMS,
+            C.CONVENE_JOINT_MEETING,
+            C.EDIT_DUTIES,
+        }
     ),
     Role.STEWARD: frozenset({C.VIEW_MEMBERS_AREA, C.REPORT_ISSUES, C.FOLLOW_ACTION_ITEMS}),
     Role.STREET_ADMIN: frozenset(
-        _MEMBER | {C.VIEW_UNITS, C.VIEW_ARREARS, C.VIEW_MEMBERS_LIST, C.EDIT_DUTIES,
-                   C.MANAGE_MEMBERSHIPS, C.PUBLISH_DISCLOSURE}
+        _MEMBER
+        | {
+            C.VIEW_UNITS,
+            C.VIEW_ARREARS,
+            C.VIEW_MEMBERS_LIST,
+            C.EDIT_DUTIES,
+            C.MANAGE_MEMBERSHIPS,
+            C.PUBLISH_DISCLOSURE,
+        }
     ),
     Role.STREET_INSPECTOR: frozenset(_MEMBER | {C.VIEW_UNITS, C.VIEW_ARREARS, C.SCORE_COMPANY}),
 }
@@ -158,22 +211,30 @@ def standing_in(user, compound: Compound, on=None) -> Standing:
         return standing
     if UnitOwnership.objects.filter(_active_q(on=on), user=user, compound=compound).exists():
         standing.roles.add(Role.OWNER)
-    memberships = active_memberships(user, on).filter(
-        Q(compound=compound)
-        | Q(compound__isnull=True, community_id=compound.community_id)
-        | Q(street_office_id=compound.community.street_office_id)
-        | Q(compound__isnull=True, company__contracts__compound=compound,
-            company__contracts__status=ServiceContract.Status.ACTIVE)
-    ).distinct()
+    memberships = (
+        active_memberships(user, on)
+        .filter(
+            Q(compound=compound)
+            | Q(compound__isnull=True, community_id=compound.community_id)
+            | Q(street_office_id=compound.community.street_office_id)
+            | Q(
+                compound__isnull=True,
+                company__contracts__compound=compound,
+                company__contracts__status=ServiceContract.Status.ACTIVE,
+            )
+        )
+        .distinct()
+    )
     for membership in memberships:
         standing.roles.add(membership.role)
         standing.memberships.append(membership)
     # Anybody employed by a company keeps that link even if it is not this compound's
     # company today: segregation of duties asks about the payee, not the contract.
     standing.memberships.extend(
-        m for m in active_memberships(user, on).filter(party=Party.COMPANY).exclude(
-            pk__in=[m.pk for m in standing.memberships]
-        )
+        m
+        for m in active_memberships(user, on)
+        .filter(party=Party.COMPANY)
+        .exclude(pk__in=[m.pk for m in standing.memberships])
     )
     return standing
 
@@ -182,7 +243,9 @@ def has_capability(user, compound: Compound, capability: Capability) -> bool:
     return standing_in(user, compound).can(capability)
 
 
-def access_compound(user, slug: str, capability: Capability = Capability.VIEW_MEMBERS_AREA) -> tuple[Compound, Standing]:
+def access_compound(
+    user, slug: str, capability: Capability = Capability.VIEW_MEMBERS_AREA
+) -> tuple[Compound, Standing]:
     """The compound with this slug if the user may use ``capability`` there; otherwise
     ``Http404`` — the same answer as for a slug that does not exist."""
     compound = (

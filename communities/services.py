@@ -46,7 +46,9 @@ def _save_validated(obj, *, unique_message: str | None = None, exclude=None):
         with transaction.atomic():
             obj.save()
     except IntegrityError as exc:
-        raise ValidationError(unique_message or _("This conflicts with an existing record: %(e)s") % {"e": exc}) from exc
+        raise ValidationError(
+            unique_message or _("This conflicts with an existing record: %(e)s") % {"e": exc}
+        ) from exc
     return obj
 
 
@@ -58,7 +60,9 @@ def street_office_create(*, name: str, district: str = "", city: str = "", actor
     """Create a street office and publish its default 19-item duty template (version 1)."""
     office = _save_validated(StreetOffice(name=name, district=district, city=city))
     audit_record(actor=actor, action="street_office.create", obj=office)
-    _duty_template_publish(street_office=office, items=default_duty_items(), reason=_("Default list"), actor=actor)
+    _duty_template_publish(
+        street_office=office, items=default_duty_items(), reason=_("Default list"), actor=actor
+    )
     return office
 
 
@@ -76,11 +80,15 @@ def compound_create(*, community: Community, name: str, slug: str, address: str 
     audit_record(actor=actor, action="compound.create", obj=compound, compound=compound)
     template = (
         DutyListVersion.objects.filter(street_office_id=community.street_office_id)
-        .order_by("-version").first()
+        .order_by("-version")
+        .first()
     )
     items = _items_of(template) if template else default_duty_items()
     _duty_list_create_version(
-        compound=compound, items=items, based_on=template, reason=_("Copied from the street office's list"),
+        compound=compound,
+        items=items,
+        based_on=template,
+        reason=_("Copied from the street office's list"),
         actor=actor,
     )
     return compound
@@ -103,8 +111,10 @@ def _unit_clean(unit: Unit) -> None:
         clash = clash.exclude(pk=unit.pk)
     if clash.exists():
         raise ValidationError(
-            {"number": _("Unit %(number)s already exists in %(building)s entrance %(entrance)s.")
-             % {"number": unit.number, "building": unit.building.name, "entrance": unit.entrance}}
+            {
+                "number": _("Unit %(number)s already exists in %(building)s entrance %(entrance)s.")
+                % {"number": unit.number, "building": unit.building.name, "entrance": unit.entrance}
+            }
         )
     unit.full_clean()
 
@@ -113,15 +123,20 @@ def _unit_clean(unit: Unit) -> None:
 def unit_create(*, building: Building, entrance: str, number: str, floor_area, actor) -> Unit:
     """Add a flat. Floor area must be > 0 m² and at most 2,000 m²; numbers are unique per entrance."""
     unit = Unit(
-        compound_id=building.compound_id, building=building, entrance=str(entrance).strip(),
-        number=str(number).strip(), floor_area=Decimal(str(floor_area)) if floor_area is not None else None,
+        compound_id=building.compound_id,
+        building=building,
+        entrance=str(entrance).strip(),
+        number=str(number).strip(),
+        floor_area=Decimal(str(floor_area)) if floor_area is not None else None,
     )
     _unit_clean(unit)
     try:
         with transaction.atomic():
             unit.save()
     except IntegrityError as exc:  # a concurrent insert of the same unit
-        raise ValidationError({"number": _("This unit already exists in that building and entrance.")}) from exc
+        raise ValidationError(
+            {"number": _("This unit already exists in that building and entrance.")}
+        ) from exc
     audit_record(actor=actor, action="unit.create", obj=unit, compound=building.compound)
     return unit
 
@@ -139,8 +154,14 @@ def unit_update(*, unit: Unit, actor, **changes) -> Unit:
         setattr(unit, name, Decimal(str(value)) if name == "floor_area" else str(value).strip())
     _unit_clean(unit)
     unit.save(update_fields=sorted(changes))
-    audit_record(actor=actor, action="unit.update", obj=unit, compound=unit.compound,
-                 before=before, after=snapshot(unit, sorted(allowed)))
+    audit_record(
+        actor=actor,
+        action="unit.update",
+        obj=unit,
+        compound=unit.compound,
+        before=before,
+        after=snapshot(unit, sorted(allowed)),
+    )
     return unit
 
 
@@ -155,8 +176,12 @@ def unit_owner_add(*, unit: Unit, user, start_date: dt.date | None = None, actor
 
 
 @transaction.atomic(durable=True)
-def property_company_create(*, name: str, credit_code: str = "", has_party_branch: bool = False, actor) -> PropertyCompany:
-    company = _save_validated(PropertyCompany(name=name, credit_code=credit_code, has_party_branch=has_party_branch))
+def property_company_create(
+    *, name: str, credit_code: str = "", has_party_branch: bool = False, actor
+) -> PropertyCompany:
+    company = _save_validated(
+        PropertyCompany(name=name, credit_code=credit_code, has_party_branch=has_party_branch)
+    )
     audit_record(actor=actor, action="company.create", obj=company)
     return company
 
@@ -174,8 +199,13 @@ def _active_contract_for_update(compound: Compound) -> ServiceContract | None:
 
 @transaction.atomic(durable=True)
 def contract_start(
-    *, compound: Compound, company: PropertyCompany, start_date: dt.date, fee_rate_fen: int,
-    end_date: dt.date | None = None, actor,
+    *,
+    compound: Compound,
+    company: PropertyCompany,
+    start_date: dt.date,
+    fee_rate_fen: int,
+    end_date: dt.date | None = None,
+    actor,
 ) -> ServiceContract:
     """Start the first contract of a compound. Refused while another one is active:
     a change of company is a handover (``contract_handover``)."""
@@ -186,17 +216,28 @@ def contract_start(
             {"compound": _("This compound already has an active service contract; use a handover.")}
         )
     contract = ServiceContract(
-        compound=compound, company=company, start_date=start_date, end_date=end_date, fee_rate_fen=fee_rate_fen
+        compound=compound,
+        company=company,
+        start_date=start_date,
+        end_date=end_date,
+        fee_rate_fen=fee_rate_fen,
     )
-    _save_validated(contract, unique_message=_("compound: this compound already has an active service contract."))
+    _save_validated(
+        contract, unique_message=_("compound: this compound already has an active service contract.")
+    )
     audit_record(actor=actor, action="contract.start", obj=contract, compound=compound)
     return contract
 
 
 @transaction.atomic(durable=True)
 def contract_handover(
-    *, compound: Compound, company: PropertyCompany, start_date: dt.date, fee_rate_fen: int,
-    end_date: dt.date | None = None, actor,
+    *,
+    compound: Compound,
+    company: PropertyCompany,
+    start_date: dt.date,
+    fee_rate_fen: int,
+    end_date: dt.date | None = None,
+    actor,
 ) -> ServiceContract:
     """物业更迭, “无缝衔接”: the current contract ends the day before ``start_date`` and the
     new one starts on it, in one transaction, so the compound is never without one."""
@@ -206,17 +247,29 @@ def contract_handover(
         raise ValidationError({"compound": _("This compound has no active contract to hand over.")})
     if start_date <= current.start_date:
         raise ValidationError(
-            {"start_date": _("The new contract must start after the current one started (%(d)s).")
-             % {"d": current.start_date}}
+            {
+                "start_date": _("The new contract must start after the current one started (%(d)s).")
+                % {"d": current.start_date}
+            }
         )
     before = snapshot(current, ["status", "end_date"])
     current.end_date = start_date - dt.timedelta(days=1)
     current.status = ServiceContract.Status.ENDED
     current.save(update_fields=["end_date", "status"])
-    audit_record(actor=actor, action="contract.end", obj=current, compound=compound,
-                 before=before, after=snapshot(current, ["status", "end_date"]))
+    audit_record(
+        actor=actor,
+        action="contract.end",
+        obj=current,
+        compound=compound,
+        before=before,
+        after=snapshot(current, ["status", "end_date"]),
+    )
     contract = ServiceContract(
-        compound=compound, company=company, start_date=start_date, end_date=end_date, fee_rate_fen=fee_rate_fen
+        compound=compound,
+        company=company,
+        start_date=start_date,
+        end_date=end_date,
+        fee_rate_fen=fee_rate_fen,
     )
     _save_validated(contract)
     audit_record(actor=actor, action="contract.handover", obj=contract, compound=compound)
@@ -228,8 +281,17 @@ def contract_handover(
 
 @transaction.atomic(durable=True)
 def membership_create(
-    *, user, role: str, actor, street_office=None, community=None, company=None, compound=None,
-    title: str = "", start_date: dt.date | None = None, end_date: dt.date | None = None,
+    *,
+    user,
+    role: str,
+    actor,
+    street_office=None,
+    community=None,
+    company=None,
+    compound=None,
+    title: str = "",
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
 ) -> Membership:
     """Give a person a role in an organisation. A person may hold several (交叉任职)."""
     if role == Role.OWNER:
@@ -237,14 +299,20 @@ def membership_create(
     if role not in ROLE_PARTY:
         raise ValidationError({"role": _("Unknown role “%(role)s”.") % {"role": role}})
     membership = Membership(
-        user=user, role=role, party=ROLE_PARTY[role], street_office=street_office, community=community,
-        company=company, compound=compound, title=title, start_date=start_date or timezone.localdate(),
+        user=user,
+        role=role,
+        party=ROLE_PARTY[role],
+        street_office=street_office,
+        community=community,
+        company=company,
+        compound=compound,
+        title=title,
+        start_date=start_date or timezone.localdate(),
         end_date=end_date,
     )
     _membership_clean(membership)
     membership.save()
-    audit_record(actor=actor, action="membership.create", obj=membership,
-                 compound=compound or None)
+    audit_record(actor=actor, action="membership.create", obj=membership, compound=compound or None)
     return membership
 
 
@@ -254,8 +322,12 @@ def _membership_clean(membership: Membership) -> None:
         errors["end_date"] = _("A membership cannot end before it starts.")
     party = membership.party
     needs = {
-        Party.OWNERS: "compound", Party.COMMITTEE: "compound", Party.VOLUNTEERS: "compound",
-        Party.COMPANY: "company", Party.COMMUNITY: "community", Party.STREET_OFFICE: "street_office",
+        Party.OWNERS: "compound",
+        Party.COMMITTEE: "compound",
+        Party.VOLUNTEERS: "compound",
+        Party.COMPANY: "company",
+        Party.COMMUNITY: "community",
+        Party.STREET_OFFICE: "street_office",
     }[party]
     if getattr(membership, f"{needs}_id") is None:
         errors[needs] = _("This role needs a %(org)s.") % {"org": needs.replace("_", " ")}
@@ -266,7 +338,9 @@ def _membership_clean(membership: Membership) -> None:
         if not narrowing:
             errors[other] = _("Not allowed for this role.")
     if (
-        party == Party.COMMUNITY and membership.compound_id and membership.community_id
+        party == Party.COMMUNITY
+        and membership.compound_id
+        and membership.community_id
         and membership.compound.community_id != membership.community_id
     ):
         errors["compound"] = _("This compound is not in that community.")
@@ -284,8 +358,14 @@ def membership_end(*, membership: Membership, end_date: dt.date | None = None, a
     before = snapshot(membership, ["end_date"])
     membership.end_date = end_date
     membership.save(update_fields=["end_date"])
-    audit_record(actor=actor, action="membership.end", obj=membership, compound=membership.compound,
-                 before=before, after=snapshot(membership, ["end_date"]))
+    audit_record(
+        actor=actor,
+        action="membership.end",
+        obj=membership,
+        compound=membership.compound,
+        before=before,
+        after=snapshot(membership, ["end_date"]),
+    )
     return membership
 
 
@@ -293,17 +373,31 @@ def membership_end(*, membership: Membership, end_date: dt.date | None = None, a
 
 
 @transaction.atomic(durable=True)
-def party_unit_create(*, level: str, name: str, community: Community, parent: PartyUnit | None = None,
-                      compound: Compound | None = None, building: Building | None = None, actor) -> PartyUnit:
-    unit = PartyUnit(level=level, name=name, community=community, parent=parent, compound=compound, building=building)
+def party_unit_create(
+    *,
+    level: str,
+    name: str,
+    community: Community,
+    parent: PartyUnit | None = None,
+    compound: Compound | None = None,
+    building: Building | None = None,
+    actor,
+) -> PartyUnit:
+    unit = PartyUnit(
+        level=level, name=name, community=community, parent=parent, compound=compound, building=building
+    )
     errors = {}
     if parent and parent.community_id != community.pk:
         errors["parent"] = _("The parent belongs to another community.")
-    expected_parent = {PartyUnit.Level.COMPOUND_BRANCH: PartyUnit.Level.COMMUNITY_ORGANISATION,
-                       PartyUnit.Level.BUILDING_GROUP: PartyUnit.Level.COMPOUND_BRANCH}.get(level)
+    expected_parent = {
+        PartyUnit.Level.COMPOUND_BRANCH: PartyUnit.Level.COMMUNITY_ORGANISATION,
+        PartyUnit.Level.BUILDING_GROUP: PartyUnit.Level.COMPOUND_BRANCH,
+    }.get(level)
     if parent and expected_parent and parent.level != expected_parent:
         errors["parent"] = _("A %(level)s sits under a %(parent)s.") % {
-            "level": PartyUnit.Level(level).label, "parent": PartyUnit.Level(expected_parent).label}
+            "level": PartyUnit.Level(level).label,
+            "parent": PartyUnit.Level(expected_parent).label,
+        }
     if building and compound and building.compound_id != compound.pk:
         errors["building"] = _("This building is in another compound.")
     if errors:
@@ -321,10 +415,13 @@ def steward_assign(*, membership: Membership, buildings: list[Building], actor) 
     out = []
     for building in buildings:
         if building.compound_id != membership.compound_id:
-            raise ValidationError({"buildings": _("%(b)s is not in the steward's compound.") % {"b": building}})
+            raise ValidationError(
+                {"buildings": _("%(b)s is not in the steward's compound.") % {"b": building}}
+            )
         group = PartyUnit.objects.filter(building=building, level=PartyUnit.Level.BUILDING_GROUP).first()
         assignment, created = StewardAssignment.objects.get_or_create(
-            membership=membership, building=building,
+            membership=membership,
+            building=building,
             defaults={"compound_id": membership.compound_id, "party_unit": group},
         )
         if created:
@@ -356,7 +453,9 @@ def validate_duty_items(items: list[dict]) -> list[dict]:
         try:
             item["number"] = int(item["number"])
         except (TypeError, ValueError):
-            errors.setdefault(row, []).append(_("number: “%(v)s” is not a whole number.") % {"v": raw.get("number")})
+            errors.setdefault(row, []).append(
+                _("number: “%(v)s” is not a whole number.") % {"v": raw.get("number")}
+            )
             continue
         for name in ("title", "description"):
             item[name] = (item[name] or "").strip()
@@ -367,7 +466,9 @@ def validate_duty_items(items: list[dict]) -> list[dict]:
         if not (item["by_community"] or item["by_committee"] or item["by_company"]):
             errors.setdefault(row, []).append(_("parties: name at least one responsible party."))
         if item["cadence"] not in Cadence.values:
-            errors.setdefault(row, []).append(_("cadence: “%(v)s” is not a cadence.") % {"v": item["cadence"]})
+            errors.setdefault(row, []).append(
+                _("cadence: “%(v)s” is not a cadence.") % {"v": item["cadence"]}
+            )
         clean.append(item)
     numbers = sorted(item["number"] for item in clean)
     if not errors and numbers != list(range(1, len(items) + 1)):
@@ -380,11 +481,15 @@ def validate_duty_items(items: list[dict]) -> list[dict]:
     return sorted(clean, key=lambda item: item["number"])
 
 
-def _duty_template_publish(*, street_office: StreetOffice, items: list[dict], reason: str, actor) -> DutyListVersion:
+def _duty_template_publish(
+    *, street_office: StreetOffice, items: list[dict], reason: str, actor
+) -> DutyListVersion:
     items = validate_duty_items(items)
     last = DutyListVersion.objects.filter(street_office=street_office).aggregate(v=Max("version"))["v"] or 0
     version = DutyListVersion.objects.create(
-        street_office=street_office, version=last + 1, reason=reason,
+        street_office=street_office,
+        version=last + 1,
+        reason=reason,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     Duty.objects.bulk_create(Duty(duty_list=version, **item) for item in items)
@@ -393,7 +498,9 @@ def _duty_template_publish(*, street_office: StreetOffice, items: list[dict], re
 
 
 @transaction.atomic(durable=True)
-def duty_template_publish(*, street_office: StreetOffice, items: list[dict], reason: str, actor) -> DutyListVersion:
+def duty_template_publish(
+    *, street_office: StreetOffice, items: list[dict], reason: str, actor
+) -> DutyListVersion:
     """Publish a new version of the street office's template (existing compounds keep theirs)."""
     return _duty_template_publish(street_office=street_office, items=items, reason=reason, actor=actor)
 
@@ -404,14 +511,20 @@ def _duty_list_create_version(*, compound, items, based_on, reason, actor) -> Du
     Compound.objects.select_for_update().get(pk=compound.pk)
     current = DutyListVersion.objects.filter(compound=compound).order_by("-version").first()
     version = DutyListVersion.objects.create(
-        compound=compound, version=(current.version + 1) if current else 1,
-        based_on=based_on or current, reason=reason,
+        compound=compound,
+        version=(current.version + 1) if current else 1,
+        based_on=based_on or current,
+        reason=reason,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     Duty.objects.bulk_create(Duty(duty_list=version, compound=compound, **item) for item in items)
     audit_record(
-        actor=actor, action="duty_list.revise", obj=version, compound=compound,
-        before={"items": _items_of(current)} if current else None, after={"items": items},
+        actor=actor,
+        action="duty_list.revise",
+        obj=version,
+        compound=compound,
+        before={"items": _items_of(current)} if current else None,
+        after={"items": items},
     )
     return version
 
@@ -421,4 +534,6 @@ def duty_list_revise(*, compound: Compound, items: list[dict], reason: str, acto
     """Revise a compound's duty list: a new version; earlier versions stay readable."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the duty list changes.")})
-    return _duty_list_create_version(compound=compound, items=items, based_on=None, reason=reason, actor=actor)
+    return _duty_list_create_version(
+        compound=compound, items=items, based_on=None, reason=reason, actor=actor
+    )

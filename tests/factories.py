@@ -13,10 +13,14 @@ from communities.models import Building, Community, Compound, PropertyCompany, S
 _seq = itertools.count(1)
 
 
-def make_user(*, name: str = "", phone: str | None = None, email: str | None = None, password: str = "pw-Gongguan-2026") -> User:
+def make_user(
+    *, name: str = "", phone: str | None = None, email: str | None = None, password: str = "pw-Gongguan-2026"
+) -> User:
     n = next(_seq)
     phone = phone or f"+86139{n:08d}"
-    user = User.objects.create_user(phone=phone, email=email, password=password, display_name=name or f"用户{n}")
+    user = User.objects.create_user(
+        phone=phone, email=email, password=password, display_name=name or f"用户{n}"
+    )
     return user
 
 
@@ -74,13 +78,21 @@ def make_world() -> World:
     b = services.compound_create(community=other_community, name="银泉广场", slug=f"yinquan-{n}", actor=None)
     company = services.property_company_create(name=f"华懋物业{n}", actor=None)
     other_company = services.property_company_create(name=f"安居物业{n}", actor=None)
-    services.contract_start(compound=a, company=company, start_date=dt.date(2025, 12, 25), fee_rate_fen=120, actor=None)
-    services.contract_start(compound=b, company=other_company, start_date=dt.date(2025, 1, 1), fee_rate_fen=95, actor=None)
+    services.contract_start(
+        compound=a, company=company, start_date=dt.date(2025, 12, 25), fee_rate_fen=120, actor=None
+    )
+    services.contract_start(
+        compound=b, company=other_company, start_date=dt.date(2025, 1, 1), fee_rate_fen=95, actor=None
+    )
     building_a = services.building_create(compound=a, name="1栋", actor=None)
     building_b = services.building_create(compound=b, name="1栋", actor=None)
-    unit_a = services.unit_create(building=building_a, entrance="1", number="101", floor_area="89.50", actor=None)
+    unit_a = services.unit_create(
+        building=building_a, entrance="1", number="101", floor_area="89.50", actor=None
+    )
     services.unit_create(building=building_a, entrance="1", number="102", floor_area="120.00", actor=None)
-    unit_b = services.unit_create(building=building_b, entrance="1", number="101", floor_area="95.00", actor=None)
+    unit_b = services.unit_create(
+        building=building_b, entrance="1", number="101", floor_area="95.00", actor=None
+    )
 
     resident = make_user(name="陈先生")
     services.unit_owner_add(unit=unit_a, user=resident, actor=None)
@@ -97,7 +109,9 @@ def make_world() -> World:
     official = make_user(name="周书记")
     services.membership_create(user=official, role="community_official", community=community, actor=None)
     secretary = make_user(name="吴秘书")
-    services.membership_create(user=secretary, role="community_secretary", community=community, compound=a, actor=None)
+    services.membership_create(
+        user=secretary, role="community_secretary", community=community, compound=a, actor=None
+    )
     steward = make_user(name="赵管家")
     m = services.membership_create(user=steward, role="steward", compound=a, actor=None)
     services.steward_assign(membership=m, buildings=[building_a], actor=None)
@@ -109,9 +123,28 @@ def make_world() -> World:
     services.unit_owner_add(unit=unit_b, user=outsider, actor=None)
     stranger = make_user(name="路人")
     return World(
-        office=office, community=community, other_community=other_community, a=a, b=b,
-        company=company, other_company=other_company, building_a=building_a, building_b=building_b,
-        unit_a=unit_a, unit_b=unit_b, resident=resident, staff=staff, manager=manager, committee=committee,
-        committee2=committee2, chair=chair, official=official, secretary=secretary, steward=steward,
-        street_admin=street_admin, inspector=inspector, outsider=outsider, stranger=stranger,
+        office=office,
+        community=community,
+        other_community=other_community,
+        a=a,
+        b=b,
+        company=company,
+        other_company=other_company,
+        building_a=building_a,
+        building_b=building_b,
+        unit_a=unit_a,
+        unit_b=unit_b,
+        resident=resident,
+        staff=staff,
+        manager=manager,
+        committee=committee,
+        committee2=committee2,
+        chair=chair,
+        official=official,
+        secretary=secretary,
+        steward=steward,
+        street_admin=street_admin,
+        inspector=inspector,
+        outsider=outsider,
+        stranger=stranger,
     )
