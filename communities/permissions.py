@@ -48,6 +48,7 @@ class Capability(enum.StrEnum):
     REPORT_ISSUES = "report_issues"
     EDIT_DUTIES = "edit_duties"
     MANAGE_MEMBERSHIPS = "manage_memberships"
+    MANAGE_UNITS = "manage_units"
     PUBLISH_DISCLOSURE = "publish_disclosure"
 
 
@@ -100,6 +101,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.MANAGE_SUSPENSE,
             C.APPLY_PAYOUT,
             C.HANDLE_REPAIRS,
+            C.MANAGE_UNITS,
         }
     ),
     Role.COMMUNITY_OFFICIAL: frozenset(
@@ -116,6 +118,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.FOLLOW_ACTION_ITEMS,
             C.EDIT_DUTIES,
             C.PUBLISH_DISCLOSURE,
+            C.MANAGE_UNITS,
         }
     ),
     Role.COMMUNITY_SECRETARY: frozenset(
@@ -139,6 +142,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.EDIT_DUTIES,
             C.MANAGE_MEMBERSHIPS,
             C.PUBLISH_DISCLOSURE,
+            C.MANAGE_UNITS,
         }
     ),
     Role.STREET_INSPECTOR: frozenset(_MEMBER | {C.VIEW_UNITS, C.VIEW_ARREARS, C.SCORE_COMPANY}),
