@@ -1,3 +1,7 @@
-"""Escrow API routes, mounted under /api/v1/."""
+"""Escrow API routes, mounted under /api/v1/. Billing routes in escrow/billing_api_urls.py."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns: list = [
+    path("", include("escrow.billing_api_urls")),
+]

@@ -1,4 +1,8 @@
-"""Escrow pages (ledger, payments, imports, payouts)."""
+"""Escrow pages. Billing and payments-in pages live in escrow/billing_urls.py."""
+
+from django.urls import include, path
 
 app_name = "escrow"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", include("escrow.billing_urls")),
+]

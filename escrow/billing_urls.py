@@ -1,0 +1,3 @@
+"""Pages for fee bills, payments in, statement imports and suspense."""
+
+urlpatterns: list = []

@@ -1,0 +1,17 @@
+"""Typed refusals of the escrow ledger."""
+
+from common.errors import ApplicationError, ConflictError
+
+
+class LedgerError(ApplicationError):
+    """A posting that must not happen (unbalanced, unknown account, bad date…)."""
+
+
+class InsufficientFundsError(LedgerError):
+    """The posting would make the escrow cash balance negative."""
+
+    status_code = 409
+
+
+class IdempotencyConflictError(ConflictError):
+    """The idempotency key was already used for different content."""

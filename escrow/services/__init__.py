@@ -1,0 +1,1 @@
+"""Writes to the escrow ledger. ledger.py is the only code that posts journal entries."""
