@@ -96,6 +96,11 @@ def compound_create(*, community: Community, name: str, slug: str, address: str 
 
 @transaction.atomic(durable=True)
 def building_create(*, compound: Compound, name: str, sort_key: int = 0, actor) -> Building:
+    name = (name or "").strip()
+    if Building.objects.filter(compound=compound, name=name).exists():
+        raise ValidationError(
+            {"name": _("This compound already has a building called “%(name)s”.") % {"name": name}}
+        )
     building = _save_validated(
         Building(compound=compound, name=name, sort_key=sort_key),
         unique_message=_("name: this compound already has a building called “%(name)s”.") % {"name": name},
