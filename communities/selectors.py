@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 
 from communities.models import (
@@ -70,7 +70,8 @@ def committee_seats(compound: Compound) -> list[Membership]:
     return list(
         Membership.objects.filter(_active_q(), compound=compound, party=Party.COMMITTEE)
         .select_related("user")
-        .order_by("-role", "start_date")
+        # The chair first, then members by seniority.
+        .order_by(Case(When(role=Role.COMMITTEE_CHAIR, then=0), default=1), "start_date", "pk")
     )
 
 
@@ -152,3 +153,15 @@ def memberships_in(compound: Compound) -> QuerySet[Membership]:
         .select_related("user", "street_office", "community", "company", "compound")
         .order_by("party", "role", "start_date", "pk")
     )
+
+
+def buildings_with_unit_counts(compound: Compound) -> QuerySet[Building]:
+    return (
+        Building.objects.filter(compound=compound)
+        .annotate(unit_count=Count("units"))
+        .order_by("sort_key", "name")
+    )
+
+
+def pilot_compounds() -> QuerySet[Compound]:
+    return public_compounds().filter(is_pilot=True)
