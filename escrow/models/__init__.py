@@ -1,5 +1,14 @@
-"""Escrow models, one module per concern: ledger.py (accounts and journal)."""
+"""Escrow models, one module per concern: ledger.py (accounts and journal),
+billing.py (fee bills, payments in, bank statement imports)."""
 
+from escrow.models.billing import (
+    BankStatementMapping,
+    FeeBill,
+    Payment,
+    PaymentMethod,
+    PaymentSource,
+    StatementImport,
+)
 from escrow.models.ledger import (
     DEBIT_NORMAL,
     DEFAULT_CHART,
@@ -21,11 +30,17 @@ __all__ = [
     "GENESIS_HASH",
     "NECESSARY_COST_CATEGORIES",
     "AccountKind",
+    "BankStatementMapping",
     "Category",
     "EntryKind",
     "EscrowAccount",
+    "FeeBill",
     "JournalEntry",
     "JournalLine",
     "LedgerAccount",
+    "Payment",
+    "PaymentMethod",
+    "PaymentSource",
     "Side",
+    "StatementImport",
 ]

@@ -1,0 +1,363 @@
+"""Staff pages for money coming in, under /c/<slug>/escrow/. Thin: access through
+communities.permissions (404 for a compound, capability or object the user may not
+reach — the same answer as for one that does not exist), reads through
+escrow.billing_selectors, writes through the services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from common.errors import ApplicationError
+from common.money import format_yuan
+from communities.models import Unit
+from communities.permissions import Capability, Standing, access_compound
+from escrow import billing_selectors as selectors
+from escrow.billing_forms import (
+    ManualPaymentForm,
+    MonthRangeForm,
+    StatementMappingForm,
+    StatementUploadForm,
+    SuspenseAssignForm,
+    apply_service_error,
+)
+from escrow.models import BankStatementMapping, Payment
+from escrow.services import imports, payments
+from escrow.services.imports import StatementImportError
+
+NAV = [
+    ("escrow:payment-record", gettext_lazy("Record a payment"), Capability.RECORD_PAYMENT_RECEIVED),
+    ("escrow:statement-import", gettext_lazy("Bank statements"), Capability.RECORD_PAYMENT_RECEIVED),
+    ("escrow:suspense", gettext_lazy("Unidentified receipts"), Capability.MANAGE_SUSPENSE),
+    ("escrow:arrears", gettext_lazy("Arrears"), Capability.VIEW_ARREARS),
+    ("escrow:collection", gettext_lazy("Collection rate"), Capability.VIEW_ARREARS),
+]
+
+
+def _context(request, compound, standing: Standing, current: str, **extra) -> dict:
+    nav = [
+        {"url": reverse(name, args=[compound.slug]), "label": label, "current": name == current}
+        for name, label, capability in NAV
+        if standing.can(capability)
+    ]
+    return {"compound": compound, "standing": standing, "nav": nav, **extra}
+
+
+def _unit_short(unit: Unit) -> str:
+    return f"{unit.building.name}-{unit.entrance}-{unit.number}"
+
+
+def _unit_choices(compound) -> list[str]:
+    return [_unit_short(u) for u in selectors.units_for_choice(compound)]
+
+
+def _payment_row(payment: Payment) -> dict:
+    return {
+        "payment": payment,
+        "unit": _unit_short(payment.unit) if payment.unit_id else "",
+        "amount": format_yuan(payment.amount_fen),
+    }
+
+
+# --------------------------------------------------------------------------- manual payments
+
+
+@login_required
+def payment_record_page(request, slug):
+    """Record a fee paid at the counter, against a numbered receipt."""
+    compound, standing = access_compound(request.user, slug, Capability.RECORD_PAYMENT_RECEIVED)
+    form = ManualPaymentForm(request.POST or None, compound=compound)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = payments.payment_record(
+                compound=compound,
+                unit=data["unit"],
+                amount_fen=data["amount"],
+                method=data["method"],
+                received_on=data["received_on"],
+                receipt_no=data["receipt_no"],
+                actor=request.user,
+            )
+        except ApplicationError as exc:
+            apply_service_error(form, exc)
+        else:
+            text = (
+                _("Receipt %(no)s recorded: %(amount)s for %(unit)s (entry #%(seq)s).")
+                if result.created
+                else _("Receipt %(no)s was already recorded: %(amount)s for %(unit)s (entry #%(seq)s).")
+            )
+            messages.success(
+                request,
+                text
+                % {
+                    "no": result.payment.receipt_no,
+                    "amount": format_yuan(result.payment.amount_fen),
+                    "unit": _unit_short(result.payment.unit),
+                    "seq": result.payment.entry.sequence,
+                },
+            )
+            return redirect("escrow:payment-record", slug=compound.slug)
+    recent = [_payment_row(p) for p in selectors.recent_payments(compound, limit=10)]
+    return render(
+        request,
+        "escrow/billing/payment_record.html",
+        _context(
+            request,
+            compound,
+            standing,
+            "escrow:payment-record",
+            form=form,
+            recent=recent,
+            unit_choices=_unit_choices(compound),
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- statement imports
+
+
+@login_required
+def statement_import_page(request, slug):
+    """Upload a bank statement; on failure, every problem with its row and column."""
+    compound, standing = access_compound(request.user, slug, Capability.RECORD_PAYMENT_RECEIVED)
+    form = StatementUploadForm(request.POST or None, request.FILES or None, compound=compound)
+    problems: list[dict] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            record = imports.statement_import(
+                compound=compound,
+                mapping=form.cleaned_data["mapping"],
+                file_name=upload.name,
+                data=upload.read(),
+                actor=request.user,
+            )
+        except StatementImportError as exc:
+            problems = exc.extra.get("rows") or [{"row": None, "column": None, "message": exc.message}]
+            form.add_error(None, exc.message)
+        except ApplicationError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(file)s imported: %(posted)s posted (%(amount)s), %(unidentified)s of them unidentified, "
+                    "%(skipped)s already imported before, %(ignored)s money-out rows ignored."
+                )
+                % {
+                    "file": record.file_name,
+                    "posted": record.posted,
+                    "amount": format_yuan(record.posted_fen),
+                    "unidentified": record.unidentified,
+                    "skipped": record.skipped,
+                    "ignored": record.ignored,
+                },
+            )
+            return redirect("escrow:statement-import", slug=compound.slug)
+    history = [
+        {"record": r, "amount": format_yuan(r.posted_fen)} for r in selectors.statement_imports(compound)
+    ]
+    return render(
+        request,
+        "escrow/billing/statement_import.html",
+        _context(
+            request,
+            compound,
+            standing,
+            "escrow:statement-import",
+            form=form,
+            problems=problems,
+            history=history,
+            mappings=selectors.statement_mappings(compound),
+        ),
+    )
+
+
+@login_required
+def statement_mapping_page(request, slug, mapping_id=None):
+    """Create or change a bank's column mapping."""
+    compound, standing = access_compound(request.user, slug, Capability.RECORD_PAYMENT_RECEIVED)
+    mapping = None
+    if mapping_id is not None:
+        mapping = BankStatementMapping.objects.filter(compound=compound, pk=mapping_id).first()
+        if mapping is None:
+            raise Http404
+    form = StatementMappingForm(request.POST or None, instance=mapping)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in imports.MAPPING_FIELDS}
+        try:
+            imports.statement_mapping_save(compound=compound, mapping=mapping, actor=request.user, **values)
+        except ApplicationError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("Mapping for %(bank)s saved.") % {"bank": values["bank_name"]})
+            return redirect("escrow:statement-import", slug=compound.slug)
+    return render(
+        request,
+        "escrow/billing/statement_mapping.html",
+        _context(request, compound, standing, "escrow:statement-import", form=form, mapping=mapping),
+    )
+
+
+# --------------------------------------------------------------------------- suspense
+
+
+@login_required
+def suspense_page(request, slug):
+    """Unidentified receipts, each with a form to say whose it is."""
+    compound, standing = access_compound(request.user, slug, Capability.MANAGE_SUSPENSE)
+    return _suspense_render(request, compound, standing)
+
+
+def _suspense_render(request, compound, standing, *, failed: tuple[int, SuspenseAssignForm] | None = None):
+    rows = []
+    for payment in selectors.suspense_payments(compound):
+        form = failed[1] if failed and failed[0] == payment.pk else SuspenseAssignForm(compound=compound)
+        rows.append({"payment": payment, "amount": format_yuan(payment.amount_fen), "form": form})
+    return render(
+        request,
+        "escrow/billing/suspense.html",
+        _context(
+            request, compound, standing, "escrow:suspense", rows=rows, unit_choices=_unit_choices(compound)
+        ),
+        status=400 if failed else 200,
+    )
+
+
+@login_required
+def suspense_assign_page(request, slug, payment_id):
+    compound, standing = access_compound(request.user, slug, Capability.MANAGE_SUSPENSE)
+    payment = Payment.objects.filter(compound=compound, pk=payment_id).first()
+    if payment is None:
+        raise Http404
+    if request.method != "POST":
+        return redirect("escrow:suspense", slug=compound.slug)
+    form = SuspenseAssignForm(request.POST, compound=compound)
+    if form.is_valid():
+        try:
+            result = payments.suspense_assign(
+                payment=payment, unit=form.cleaned_data["unit"], actor=request.user
+            )
+        except ApplicationError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(amount)s received on %(d)s assigned to %(unit)s.")
+                % {
+                    "amount": format_yuan(result.payment.amount_fen),
+                    "d": result.payment.received_on.isoformat(),
+                    "unit": _unit_short(result.payment.unit),
+                },
+            )
+            return redirect("escrow:suspense", slug=compound.slug)
+    return _suspense_render(request, compound, standing, failed=(payment.pk, form))
+
+
+# --------------------------------------------------------------------------- arrears, rates, statements
+
+
+@login_required
+def arrears_page(request, slug):
+    """Units that owe fees, the longest-unpaid first — for the committee, the company,
+    the community and the street office; never public."""
+    compound, standing = access_compound(request.user, slug, Capability.VIEW_ARREARS)
+    rows = [
+        {
+            "item": item,
+            "unit": _unit_short(item.unit),
+            "arrears": format_yuan(item.arrears_fen),
+            "billed": format_yuan(item.billed_fen),
+            "paid": format_yuan(item.paid_fen),
+        }
+        for item in selectors.arrears_list(compound)
+    ]
+    total = sum(r["item"].arrears_fen for r in rows)
+    return render(
+        request,
+        "escrow/billing/arrears.html",
+        _context(request, compound, standing, "escrow:arrears", rows=rows, total=format_yuan(total)),
+    )
+
+
+def _rate_cells(rows):
+    return [
+        {
+            "period": r.period,
+            "billed": format_yuan(r.billed_fen),
+            "received": format_yuan(r.received_fen),
+            "rate": r.rate,
+        }
+        for r in rows
+    ]
+
+
+@login_required
+def collection_page(request, slug):
+    """收缴率 per month, for the compound and each building (definition on the page)."""
+    compound, standing = access_compound(request.user, slug, Capability.VIEW_ARREARS)
+    form = MonthRangeForm(request.GET or None)
+    error = ""
+    try:
+        first, last = selectors.month_range(request.GET.get("start") or None, request.GET.get("end") or None)
+    except ApplicationError as exc:
+        error = exc.message
+        first, last = selectors.month_range(None, None)
+    table = selectors.collection_rates(compound, first=first, last=last)
+    return render(
+        request,
+        "escrow/billing/collection.html",
+        _context(
+            request,
+            compound,
+            standing,
+            "escrow:collection",
+            form=form,
+            error=error,
+            months=table.months,
+            compound_rows=_rate_cells(table.compound),
+            total=_rate_cells([table.total])[0],
+            buildings=[(b, _rate_cells(rows)) for b, rows in table.buildings],
+        ),
+    )
+
+
+@login_required
+def unit_statement_page(request, slug, unit_id):
+    """A unit's bills and payments with the running balance: for roles that see
+    arrears, and for the unit's own owners."""
+    compound, standing = access_compound(request.user, slug)
+    unit = Unit.objects.filter(compound=compound, pk=unit_id).select_related("building", "compound").first()
+    if unit is None or not selectors.unit_statement_visible(request.user, standing, unit):
+        raise Http404
+    lines = [
+        {
+            "line": line,
+            "billed": format_yuan(line.billed_fen) if line.billed_fen else "",
+            "paid": format_yuan(line.paid_fen) if line.paid_fen else "",
+            "balance": format_yuan(line.balance_fen),
+        }
+        for line in selectors.unit_statement(unit)
+    ]
+    balance = selectors.unit_arrears_fen(unit)
+    return render(
+        request,
+        "escrow/billing/unit_statement.html",
+        _context(
+            request,
+            compound,
+            standing,
+            "escrow:arrears",
+            unit=unit,
+            unit_label=_unit_short(unit),
+            lines=lines,
+            balance=format_yuan(balance),
+            owes=balance > 0,
+        ),
+    )

@@ -1,0 +1,672 @@
+"""Bank statement import: a CSV export of the escrow account, read with the bank's
+saved column mapping, posted all at once or not at all.
+
+What happens to a file:
+
+1. **Decode.** UTF-8, UTF-8 with a byte-order mark, then GBK (what Chinese banks'
+   exports and Excel "CSV" saves are), in that order, each strictly; a mapping may
+   pin one of them. Anything else (UTF-16, a spreadsheet saved as .xlsx, random
+   bytes) is refused as a whole with a message that says which encodings were tried.
+2. **Check every row** before anything is written: the header must hold the
+   mapping's columns (the missing ones are named); each row needs all its columns (a
+   short row — typically a truncated last line — is refused), a date in the mapping's
+   format, a positive amount in yuan (``1,234.50`` accepted, via
+   ``common.money.yuan_to_fen``), a bank reference, and a reference not already used
+   by another row of the same file. Every problem is reported with its row number (the
+   line number a spreadsheet shows) and column name; nothing is posted if there is
+   even one.
+3. **Match** each row to a unit by the payment reference in its memo
+   (``billing_selectors.UnitMatcher``: case, full-width characters, separators and
+   the words 栋/单元/室 do not matter). Rows matching no unit, or two, are
+   unidentified receipts: D escrow cash / C suspense, listed for someone with
+   MANAGE_SUSPENSE to assign.
+4. **Post** under the compound's lock, in one ``ledger_post_batch``: rows whose bank
+   reference was already posted (the same file again, an overlapping statement) are
+   skipped and counted — or refused if the bank now reports a different amount or
+   date for that reference. One StatementImport row and one audit event record the
+   import.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.errors import ApplicationError
+from common.money import AmountError, yuan_to_fen
+from communities.audit import audit_record, snapshot
+from communities.models import Compound, Unit
+from escrow.billing_selectors import UnitMatcher
+from escrow.models import (
+    BankStatementMapping,
+    EntryKind,
+    EscrowAccount,
+    Payment,
+    PaymentMethod,
+    PaymentSource,
+    StatementImport,
+)
+from escrow.services.ledger import PostingRequest, ledger_post_batch
+from escrow.services.payments import escrow_account_of, fee_legs, suspense_legs
+
+REFERENCE_MAX = 64
+MEMO_MAX = 200
+PAYER_MAX = 100
+MAX_PROBLEMS = 200  # a file with more is wrong as a whole; list enough to see why
+LOOKUP_CHUNK = 5000
+
+
+class StatementImportError(ApplicationError):
+    """The file was not imported. ``extra["rows"]`` lists every problem found as
+    ``{"row": line number or None, "column": header name or None, "message": …}``."""
+
+
+@dataclass
+class Problem:
+    row: int | None
+    column: str | None
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+    def __str__(self):
+        where = []
+        if self.row is not None:
+            where.append(_("row %(n)s") % {"n": self.row})
+        if self.column:
+            where.append(_("column “%(c)s”") % {"c": self.column})
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+@dataclass
+class StatementRow:
+    line: int
+    day: dt.date
+    amount_fen: int
+    reference: str
+    memo: str
+    payer: str
+    unit: Unit | None = None
+    matched: bool = False  # matching is done only for rows not already posted
+
+
+@dataclass
+class ParsedStatement:
+    encoding: str
+    rows: list[StatementRow] = field(default_factory=list)
+    ignored: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _refuse(problems: list[Problem], *, truncated: bool = False) -> StatementImportError:
+    shown = "; ".join(str(p) for p in problems[:3])
+    more = len(problems) - 3
+    message = _("The statement was not imported; nothing was posted. %(n)s problem(s): %(shown)s") % {
+        "n": f"{len(problems)}{'+' if truncated else ''}",
+        "shown": shown,
+    }
+    if more > 0:
+        message += " " + _("(and %(more)s more)") % {"more": more}
+    return StatementImportError(
+        message,
+        extra={
+            "rows": [p.as_dict() for p in problems],
+            "fields": {"file": [str(p) for p in problems]},
+        },
+    )
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def decode_statement(data: bytes, hint: str = BankStatementMapping.Encoding.AUTO) -> tuple[str, str]:
+    """The file's text and the encoding that decoded it ('utf-8', 'utf-8-bom', 'gbk')."""
+    if not data:
+        raise _refuse([Problem(None, None, _("The file is empty."))])
+    tried = {"auto": ["utf-8", "gbk"], "utf-8": ["utf-8"], "gbk": ["gbk"]}.get(hint, ["utf-8", "gbk"])
+    for encoding in tried:
+        if encoding == "utf-8" and data.startswith(codecs.BOM_UTF8):
+            candidate, label = data[len(codecs.BOM_UTF8) :], "utf-8-bom"
+        else:
+            candidate, label = data, encoding
+        try:
+            text = candidate.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        # NUL never occurs in a text export; it does in UTF-16 and binary files,
+        # which GBK would otherwise "decode" into nonsense.
+        if "\x00" in text:
+            continue
+        return text, label
+    names = {"utf-8": _("UTF-8 (with or without BOM)"), "gbk": "GBK"}
+    raise _refuse(
+        [
+            Problem(
+                None,
+                None,
+                _(
+                    "The file is not text in %(encodings)s. Export the statement as CSV again "
+                    "(in Excel: “CSV UTF-8”) and upload that file."
+                )
+                % {"encodings": _(" or ").join(names[e] for e in tried)},
+            )
+        ]
+    )
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_statement(
+    text: str,
+    *,
+    mapping: BankStatementMapping,
+    account: EscrowAccount,
+    matcher: UnitMatcher | None = None,
+    encoding: str = "",
+    today: dt.date | None = None,
+) -> ParsedStatement:
+    """Every row read and checked; problems collected, not raised (the caller decides)."""
+    today = today or timezone.localdate()
+    parsed = ParsedStatement(encoding=encoding)
+    problems = parsed.problems
+    stream = io.StringIO(text, newline="")
+    for _skipped in range(mapping.skip_lines):
+        stream.readline()
+    reader = csv.reader(stream, strict=True)
+    offset = mapping.skip_lines
+
+    header: list[str] | None = None
+    header_line = 0
+    index: dict[str, int] = {}
+    seen_references: dict[str, int] = {}
+    dates: dict[str, dt.date | None] = {}  # a statement has a few hundred distinct dates; strptime is slow
+    while len(problems) < MAX_PROBLEMS:
+        line = offset + reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(
+                Problem(
+                    line,
+                    None,
+                    _("This line cannot be read as CSV (%(e)s) — was the file cut short?") % {"e": exc},
+                )
+            )
+            break
+        if not any(cell.strip() for cell in record):
+            continue
+        if header is None:
+            header = [cell.strip() for cell in record]
+            header_line = line
+            for position, name in enumerate(header):
+                index.setdefault(name, position)
+            missing = [c for c in mapping.required_columns if c not in index]
+            missing += [c for c in (mapping.payer_column, mapping.debit_column) if c and c not in index]
+            for column in missing:
+                problems.append(
+                    Problem(
+                        header_line,
+                        column,
+                        _("The header has no column “%(c)s” (found: %(found)s).")
+                        % {"c": column, "found": ", ".join(h for h in header if h) or "—"},
+                    )
+                )
+            if missing:
+                break
+            continue
+        row = _parse_row(
+            record, line, header, index, mapping, account, today, seen_references, problems, dates
+        )
+        if row is None:
+            continue
+        if row == "ignored":
+            parsed.ignored += 1
+            continue
+        if matcher is not None:
+            row.unit, row.matched = matcher.match(row.memo), True
+        parsed.rows.append(row)
+    if header is None and not problems:
+        problems.append(Problem(None, None, _("The file has no header line and no rows.")))
+    elif header is not None and not problems and not parsed.rows and not parsed.ignored:
+        problems.append(Problem(header_line, None, _("The file has a header but no rows.")))
+    return parsed
+
+
+def _parse_row(record, line, header, index, mapping, account, today, seen_references, problems, dates):
+    before = len(problems)
+    if len(record) < len(header):
+        problems.append(
+            Problem(
+                line,
+                header[len(record)],
+                _("The row has %(n)s of %(m)s columns — it is cut short (a truncated last line?).")
+                % {"n": len(record), "m": len(header)},
+            )
+        )
+        return None
+    if any(cell.strip() for cell in record[len(header) :]):
+        problems.append(
+            Problem(
+                line,
+                None,
+                _("The row has %(n)s columns, more than the header's %(m)s.")
+                % {"n": len(record), "m": len(header)},
+            )
+        )
+        return None
+
+    def cell(column: str) -> str:
+        return record[index[column]].strip() if column else ""
+
+    amount_text = cell(mapping.amount_column)
+    if not amount_text and mapping.debit_column and cell(mapping.debit_column):
+        return "ignored"  # money going out of the account: not a fee received
+
+    date_text = cell(mapping.date_column)
+    if date_text not in dates:
+        try:
+            dates[date_text] = dt.datetime.strptime(date_text, mapping.date_format).date()
+        except ValueError:
+            dates[date_text] = None
+    day = dates[date_text]
+    if day is None:
+        problems.append(
+            Problem(
+                line,
+                mapping.date_column,
+                _("“%(v)s” is not a date in the format %(f)s.") % {"v": date_text, "f": mapping.date_format},
+            )
+        )
+    elif day > today:
+        problems.append(Problem(line, mapping.date_column, _("%(d)s is in the future.") % {"d": day}))
+    elif day < account.opened_on:
+        problems.append(
+            Problem(
+                line,
+                mapping.date_column,
+                _("%(d)s is before the escrow account opened (%(o)s).") % {"d": day, "o": account.opened_on},
+            )
+        )
+
+    amount_fen = None
+    try:
+        amount_fen = yuan_to_fen(amount_text, field=mapping.amount_column)
+    except AmountError as exc:
+        messages = exc.extra.get("fields", {}).get(mapping.amount_column) or [exc.message]
+        problems.append(Problem(line, mapping.amount_column, f"“{amount_text}”: {messages[0]}"))
+
+    reference = cell(mapping.reference_column)
+    if not reference:
+        problems.append(Problem(line, mapping.reference_column, _("The bank reference is empty.")))
+    elif len(reference) > REFERENCE_MAX:
+        problems.append(
+            Problem(line, mapping.reference_column, _("At most %(n)s characters.") % {"n": REFERENCE_MAX})
+        )
+    elif reference in seen_references:
+        problems.append(
+            Problem(
+                line,
+                mapping.reference_column,
+                _(
+                    "Reference %(ref)s already appears in row %(first)s: the same transaction twice in one file."
+                )
+                % {"ref": reference, "first": seen_references[reference]},
+            )
+        )
+    else:
+        seen_references[reference] = line
+
+    if len(problems) > before:
+        return None
+    return StatementRow(
+        line=line,
+        day=day,
+        amount_fen=amount_fen,
+        reference=reference,
+        memo=cell(mapping.memo_column)[:MEMO_MAX],
+        payer=cell(mapping.payer_column)[:PAYER_MAX],
+    )
+
+
+# --------------------------------------------------------------------------- posting
+
+
+def max_statement_bytes() -> int:
+    return getattr(settings, "PAYMENTS_STATEMENT_MAX_BYTES", 32 * 1024 * 1024)
+
+
+def statement_import(
+    *, compound: Compound, mapping: BankStatementMapping, file_name: str, data: bytes, actor
+) -> StatementImport:
+    """Import one statement file, all rows or none (see the module docstring).
+
+    Reading, checking and matching happen before the transaction, so the compound's
+    lock is held only while posting. Only rows not posted before are matched to units:
+    re-importing a statement costs little more than reading it.
+    """
+    if mapping.compound_id != compound.pk:
+        raise StatementImportError(
+            _("mapping: no such bank mapping in this compound."),
+            extra={"fields": {"mapping": [_("Unknown mapping.")]}},
+        )
+    if len(data) > max_statement_bytes():
+        raise _refuse(
+            [
+                Problem(
+                    None,
+                    None,
+                    _("The file is larger than %(mb)s MB; split the statement by month.")
+                    % {"mb": max_statement_bytes() // (1024 * 1024)},
+                )
+            ]
+        )
+    account = escrow_account_of(compound)
+    text, encoding = decode_statement(data, mapping.encoding)
+    parsed = parse_statement(text, mapping=mapping, account=account, encoding=encoding)
+    if parsed.problems:
+        raise _refuse(parsed.problems, truncated=len(parsed.problems) >= MAX_PROBLEMS)
+    already = _posted_before(compound, mapping.bank_name, parsed.rows)
+    matcher = None
+    for row in parsed.rows:
+        if row.reference not in already:
+            matcher = matcher or UnitMatcher.for_compound(compound)
+            row.unit, row.matched = matcher.match(row.memo), True
+    return _statement_post(
+        compound=compound,
+        mapping=mapping,
+        file_name=file_name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        parsed=parsed,
+        actor=actor,
+    )
+
+
+def _posted_before(compound: Compound, bank: str, rows: list[StatementRow]) -> dict[str, tuple[int, dt.date]]:
+    """Bank references of these rows already posted: reference → (amount, date).
+
+    One range scan over the statement's dates rather than an IN list of every
+    reference: a statement covers a few weeks, and a reference the bank moved to
+    another date is still caught by the ledger's idempotency key (and reported).
+    """
+    if not rows:
+        return {}
+    wanted = {row.reference for row in rows}
+    found = (
+        Payment.objects.filter(
+            compound=compound,
+            received_on__gte=min(row.day for row in rows),
+            received_on__lte=max(row.day for row in rows),
+            source=PaymentSource.IMPORT,
+            channel=bank,
+        )
+        .values_list("reference", "amount_fen", "received_on")
+        .iterator(chunk_size=10_000)
+    )
+    return {ref: (amount, day) for ref, amount, day in found if ref in wanted}
+
+
+@transaction.atomic(durable=True)
+def _statement_post(
+    *, compound: Compound, mapping: BankStatementMapping, file_name: str, sha256: str, parsed, actor
+) -> StatementImport:
+    bank = mapping.bank_name
+    # The compound's ledger lock before looking again for references already posted,
+    # so a concurrent import of an overlapping statement waits, then sees this one's rows.
+    EscrowAccount.objects.select_for_update().filter(compound_id=compound.pk).first()
+    posted_before = _posted_before(compound, bank, parsed.rows)
+    problems = []
+    new_rows: list[StatementRow] = []
+    skipped = 0
+    matcher = None
+    for row in parsed.rows:
+        before = posted_before.get(row.reference)
+        if before is None:
+            if not row.matched:  # posted, then reversed away meanwhile? match it now
+                matcher = matcher or UnitMatcher.for_compound(compound)
+                row.unit, row.matched = matcher.match(row.memo), True
+            new_rows.append(row)
+        elif before == (row.amount_fen, row.day):
+            skipped += 1
+        else:
+            problems.append(
+                Problem(
+                    row.line,
+                    mapping.reference_column,
+                    _(
+                        "Reference %(ref)s was imported before with %(amount)s fen on %(d)s; "
+                        "this row says %(new_amount)s fen on %(new_d)s. Ask the bank which is right."
+                    )
+                    % {
+                        "ref": row.reference,
+                        "amount": before[0],
+                        "d": before[1],
+                        "new_amount": row.amount_fen,
+                        "new_d": row.day,
+                    },
+                )
+            )
+    if problems:
+        raise _refuse(problems)
+
+    requests = []
+    for row in new_rows:
+        if row.unit is not None:
+            kind, legs = EntryKind.FEE_PAYMENT, fee_legs(row.amount_fen)
+            memo = f"物业费 银行到账 {bank} {row.reference}"
+        else:
+            kind, legs = EntryKind.UNIDENTIFIED_RECEIPT, suspense_legs(row.amount_fen)
+            memo = f"待查收款 银行到账 {bank} {row.reference}"
+        requests.append(
+            PostingRequest(
+                kind=kind,
+                legs=legs,
+                memo=memo,
+                effective_date=row.day,
+                idempotency_key=f"bank:{bank}:{row.reference}",
+            )
+        )
+    try:
+        results = ledger_post_batch(compound=compound, requests=requests, actor=actor)
+    except ApplicationError as exc:
+        line = _line_of(exc, new_rows, bank)
+        if line is not None:
+            raise _refuse([Problem(line, mapping.reference_column, exc.message)]) from exc
+        raise
+    stale = [row.line for row, result in zip(new_rows, results, strict=True) if not result.created]
+    if stale:
+        # A ledger entry carries this bank key but no payment row: posted by other
+        # means. Refuse rather than guess whose money it was.
+        raise _refuse(
+            [
+                Problem(line, mapping.reference_column, _("This reference is already in the ledger."))
+                for line in stale
+            ]
+        )
+
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    unidentified = sum(1 for row in new_rows if row.unit is None)
+    record = StatementImport.objects.create(
+        compound=compound,
+        mapping=mapping,
+        bank_name=bank,
+        file_name=(file_name or "")[:200],
+        sha256=sha256,
+        encoding=parsed.encoding,
+        rows=len(parsed.rows) + parsed.ignored,
+        posted=len(new_rows),
+        skipped=skipped,
+        unidentified=unidentified,
+        ignored=parsed.ignored,
+        posted_fen=sum(row.amount_fen for row in new_rows),
+        created_by=user,
+    )
+    _payments_insert(
+        [
+            {
+                "compound_id": compound.pk,
+                "unit_id": row.unit.pk if row.unit is not None else None,
+                "amount_fen": row.amount_fen,
+                "method": PaymentMethod.BANK_TRANSFER.value,
+                "source": PaymentSource.IMPORT.value,
+                "received_on": row.day,
+                "receipt_no": "",
+                "channel": bank,
+                "reference": row.reference,
+                # Only an unidentified receipt keeps what the bank said about the payer.
+                "payer_name": row.payer if row.unit is None else "",
+                "statement_memo": row.memo if row.unit is None else "",
+                "entry_id": result.entry.pk,
+                "statement_import_id": record.pk,
+                "created_by_id": user.pk if user is not None else None,
+                "created_at": record.created_at,
+            }
+            for row, result in zip(new_rows, results, strict=True)
+        ]
+    )
+    audit_record(actor=actor, action="statement.import", obj=record, compound=compound)
+    return record
+
+
+_COPY_FIELDS = (
+    "compound_id",
+    "unit_id",
+    "amount_fen",
+    "method",
+    "source",
+    "received_on",
+    "receipt_no",
+    "channel",
+    "reference",
+    "payer_name",
+    "statement_memo",
+    "entry_id",
+    "statement_import_id",
+    "created_by_id",
+    "created_at",
+)
+
+
+def _payments_insert(rows: list[dict]) -> None:
+    """Insert an import's payments (one dict of column values per payment). On
+    PostgreSQL through COPY: at 100,000 rows the ORM's per-field preparation of a
+    20-column INSERT costs several seconds, COPY a fraction of one
+    (bench/bench_import.py). Nothing reads these rows back here, so their ids are
+    not needed; every column is given explicitly, defaults included."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql" or len(rows) < 1000:
+        Payment.objects.bulk_create((Payment(**row) for row in rows), batch_size=2000)
+        return
+    columns = ", ".join(_COPY_FIELDS)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY escrow_payment ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(tuple(row[name] for name in _COPY_FIELDS))
+
+
+def _line_of(exc: ApplicationError, rows: list[StatementRow], bank: str) -> int | None:
+    """The file line a ledger refusal is about: by batch row, or by idempotency key."""
+    index = exc.extra.get("row")
+    if isinstance(index, int) and 0 < index <= len(rows):
+        return rows[index - 1].line
+    key = exc.extra.get("idempotency_key")
+    if isinstance(key, str) and key.startswith(f"bank:{bank}:"):
+        reference = key.removeprefix(f"bank:{bank}:")
+        return next((row.line for row in rows if row.reference == reference), None)
+    return None
+
+
+# --------------------------------------------------------------------------- mappings
+
+MAPPING_FIELDS = (
+    "bank_name",
+    "date_column",
+    "amount_column",
+    "reference_column",
+    "memo_column",
+    "payer_column",
+    "debit_column",
+    "date_format",
+    "encoding",
+    "skip_lines",
+)
+
+
+@transaction.atomic(durable=True)
+def statement_mapping_save(
+    *, compound: Compound, actor, mapping: BankStatementMapping | None = None, **values
+) -> BankStatementMapping:
+    """Create a bank's column mapping, or change one (by ``mapping``)."""
+    unknown = set(values) - set(MAPPING_FIELDS)
+    if unknown:
+        raise StatementImportError(
+            _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))},
+            extra={"fields": {name: [_("Unknown field.")] for name in unknown}},
+        )
+    if mapping is not None and mapping.compound_id != compound.pk:
+        raise StatementImportError(_("mapping: no such bank mapping in this compound."))
+    target = (
+        BankStatementMapping.objects.select_for_update().get(pk=mapping.pk)
+        if mapping is not None
+        else BankStatementMapping(compound=compound)
+    )
+    before = snapshot(target, list(MAPPING_FIELDS)) if mapping is not None else None
+    for name, value in values.items():
+        setattr(target, name, value.strip() if isinstance(value, str) else value)
+    errors: dict[str, list[str]] = {}
+    for name in ("bank_name", "date_column", "amount_column", "reference_column", "memo_column"):
+        if not getattr(target, name):
+            errors[name] = [_("This field is required.")]
+    columns = [c for c in (*target.required_columns, target.payer_column, target.debit_column) if c]
+    if len(columns) != len(set(columns)):
+        errors["columns"] = [_("Each column can be used for one thing only.")]
+    try:
+        probe = dt.date(2026, 12, 31)
+        if (
+            "%" not in target.date_format
+            or dt.datetime.strptime(probe.strftime(target.date_format), target.date_format).date() != probe
+        ):
+            raise ValueError
+    except ValueError:
+        errors["date_format"] = [_("Not a date format (use %Y, %m and %d, e.g. %Y-%m-%d).")]
+    if target.encoding not in BankStatementMapping.Encoding.values:
+        errors["encoding"] = [_("Unknown encoding.")]
+    if not isinstance(target.skip_lines, int) or not 0 <= target.skip_lines <= 50:
+        errors["skip_lines"] = [_("Between 0 and 50.")]
+    clash = BankStatementMapping.objects.filter(compound=compound, bank_name=target.bank_name)
+    if target.pk:
+        clash = clash.exclude(pk=target.pk)
+    if target.bank_name and clash.exists():
+        errors["bank_name"] = [_("This compound already has a mapping for this bank.")]
+    if errors:
+        first = next(iter(errors.items()))
+        raise StatementImportError(f"{first[0]}: {first[1][0]}", extra={"fields": errors})
+    if target.pk is None:
+        target.created_by = actor if getattr(actor, "is_authenticated", False) else None
+        target.save()
+        audit_record(actor=actor, action="statement_mapping.create", obj=target, compound=compound)
+    else:
+        target.save(update_fields=[*values.keys(), "updated_at"])
+        audit_record(
+            actor=actor,
+            action="statement_mapping.update",
+            obj=target,
+            compound=compound,
+            before=before,
+            after=snapshot(target, list(MAPPING_FIELDS)),
+        )
+    return target

@@ -1,0 +1,153 @@
+"""Helpers and fixtures shared by the billing, payments, import and webhook tests (no
+tests here). Everything is built through the real services. Test modules import the
+fixtures by their function names (``escrow_world_fixture``) and use them by their
+fixture names (``escrow_world``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from communities import services as community_services
+from communities.models import AuditEvent
+from escrow.models import BankStatementMapping, JournalEntry, JournalLine, Payment, StatementImport
+from escrow.services.imports import statement_mapping_save
+from escrow.services.ledger import escrow_account_open
+from escrow.services.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from escrow.verification import ledger_verify
+from tests.factories import World, make_world
+
+OPENED_ON = dt.date(2025, 12, 1)
+JAN = dt.date(2026, 1, 1)
+FEB = dt.date(2026, 2, 1)
+MAR = dt.date(2026, 3, 1)
+WEBHOOK_SECRET = "test-webhook-secret-0123456789abcdef"
+
+# The header line of the test bank's export (中国银行-style names).
+HEADER = ["交易日期", "贷方金额", "借方金额", "流水号", "摘要", "对方户名"]
+
+
+def open_escrow(compound, *, opened_on: dt.date = OPENED_ON):
+    return escrow_account_open(
+        compound=compound,
+        bank_name="中国银行咸宁分行",
+        account_name=f"{compound.name}共管账户",
+        account_number="6222021234567890123",
+        opened_on=opened_on,
+        actor=None,
+    )
+
+
+def make_mapping(compound, **overrides) -> BankStatementMapping:
+    values = {
+        "bank_name": "中国银行",
+        "date_column": "交易日期",
+        "amount_column": "贷方金额",
+        "reference_column": "流水号",
+        "memo_column": "摘要",
+        "payer_column": "对方户名",
+        "debit_column": "借方金额",
+        "date_format": "%Y-%m-%d",
+        "encoding": "auto",
+        "skip_lines": 0,
+    }
+    values.update(overrides)
+    return statement_mapping_save(compound=compound, actor=None, **values)
+
+
+def csv_text(rows: list[list[str]], *, header: list[str] | None = None, preamble: str = "") -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    out.write(preamble)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header or HEADER)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def row(day: str, amount: str, ref: str, memo: str, payer: str = "陈先生", debit: str = "") -> list[str]:
+    return [day, amount, debit, ref, memo, payer]
+
+
+@dataclass
+class Counts:
+    entries: int
+    lines: int
+    payments: int
+    imports: int
+    audit: int
+
+
+def counts() -> Counts:
+    return Counts(
+        entries=JournalEntry.objects.count(),
+        lines=JournalLine.objects.count(),
+        payments=Payment.objects.count(),
+        imports=StatementImport.objects.count(),
+        audit=AuditEvent.objects.count(),
+    )
+
+
+def assert_ledgers_verify(*compounds) -> None:
+    for compound in compounds:
+        result = ledger_verify(compound)
+        assert result.ok, result.problems
+
+
+def client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def webhook_post(
+    client: Client,
+    body: dict | bytes,
+    *,
+    provider: str = "wechatpay",
+    secret: str = WEBHOOK_SECRET,
+    timestamp: int | None = None,
+    signature: str | None = None,
+):
+    raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    headers = {
+        TIMESTAMP_HEADER: stamp,
+        SIGNATURE_HEADER: signature if signature is not None else sign(secret.encode(), stamp, raw),
+    }
+    return client.post(
+        f"/api/v1/webhooks/payments/{provider}/",
+        data=raw,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def add_unit(world: World, number: str, area: str, *, building=None, entrance: str = "1"):
+    return community_services.unit_create(
+        building=building or world.building_a, entrance=entrance, number=number, floor_area=area, actor=None
+    )
+
+
+@pytest.fixture(name="escrow_world")
+def escrow_world_fixture(db) -> World:
+    """The test world with both compounds' escrow accounts open since 2025-12-01."""
+    world = make_world()
+    open_escrow(world.a)
+    open_escrow(world.b)
+    return world
+
+
+@pytest.fixture(name="webhook_secret")
+def webhook_secret_fixture(settings):
+    settings.PAYMENT_WEBHOOK_SECRETS = {"wechatpay": WEBHOOK_SECRET, "alipay": WEBHOOK_SECRET[::-1]}
+    settings.PAYMENT_WEBHOOK_TOLERANCE_SECONDS = 300
+    return WEBHOOK_SECRET
