@@ -119,6 +119,7 @@ def compound_members_page(request, slug):
             "versions": selectors.duty_list_versions(compound).select_related("created_by"),
             "members": _members_list(compound, standing),
             "can_edit_duties": standing.can(Capability.EDIT_DUTIES),
+            "caps": {str(c) for c in standing.capabilities},
         },
     )
 

@@ -1,7 +1,8 @@
 """The ledger's guarantees, in the database itself (PostgreSQL only).
 
 - lines and their entry/account belong to the same compound (composite foreign keys);
-- posted entries and lines are never updated or deleted (BEFORE UPDATE/DELETE triggers);
+- posted entries and lines are never updated or deleted (BEFORE UPDATE/DELETE triggers,
+  and BEFORE TRUNCATE for anyone but the tables' owner);
 - every entry is balanced, with at least two lines, debits = credits > 0, checked at
   commit (deferred constraint triggers, so an entry and its lines can be inserted in
   any order within one transaction).
@@ -32,6 +33,23 @@ CREATE TRIGGER journalentry_append_only BEFORE UPDATE OR DELETE ON escrow_journa
   FOR EACH ROW EXECUTE FUNCTION escrow_refuse_change();
 CREATE TRIGGER journalline_append_only BEFORE UPDATE OR DELETE ON escrow_journalline
   FOR EACH ROW EXECUTE FUNCTION escrow_refuse_change();
+
+-- TRUNCATE fires no row triggers, so it gets its own. The tables' owner may still
+-- truncate (it could disable these triggers anyway, and Django's test flush runs as
+-- the owner); an application role that does not own the tables may not.
+CREATE FUNCTION escrow_refuse_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER') THEN
+    RETURN NULL;
+  END IF;
+  RAISE EXCEPTION 'escrow ledger is append-only: TRUNCATE on % refused', TG_TABLE_NAME
+    USING ERRCODE = 'restrict_violation';
+END
+$$;
+CREATE TRIGGER journalentry_no_truncate BEFORE TRUNCATE ON escrow_journalentry
+  FOR EACH STATEMENT EXECUTE FUNCTION escrow_refuse_truncate();
+CREATE TRIGGER journalline_no_truncate BEFORE TRUNCATE ON escrow_journalline
+  FOR EACH STATEMENT EXECUTE FUNCTION escrow_refuse_truncate();
 
 CREATE FUNCTION escrow_check_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -67,6 +85,9 @@ BACKWARD = r"""
 DROP TRIGGER IF EXISTS journalline_balanced ON escrow_journalline;
 DROP TRIGGER IF EXISTS journalentry_balanced ON escrow_journalentry;
 DROP FUNCTION IF EXISTS escrow_check_entry_balanced();
+DROP TRIGGER IF EXISTS journalline_no_truncate ON escrow_journalline;
+DROP TRIGGER IF EXISTS journalentry_no_truncate ON escrow_journalentry;
+DROP FUNCTION IF EXISTS escrow_refuse_truncate();
 DROP TRIGGER IF EXISTS journalline_append_only ON escrow_journalline;
 DROP TRIGGER IF EXISTS journalentry_append_only ON escrow_journalentry;
 DROP FUNCTION IF EXISTS escrow_refuse_change();

@@ -205,6 +205,7 @@ class Seeder:
             self._seed_logins,
             self._seed_memberships,
             self._seed_other_compounds_people,
+            self._seed_escrow,
         ]
 
     def run(self) -> None:
@@ -534,6 +535,17 @@ class Seeder:
                     user=person(10 + index, "管家"), role=Role.STEWARD, compound=compound
                 )
                 self._assign(steward, buildings[index : index + 2])
+
+    def _seed_escrow(self) -> None:
+        """A year of fee bills and payments into the pilots' escrow accounts (escrow/demo.py)."""
+        from escrow.demo import seed_escrow_demo
+        from escrow.models import JournalEntry
+
+        before = JournalEntry.objects.count()
+        seed_escrow_demo(stdout=self.out)
+        posted = JournalEntry.objects.count() - before
+        if posted:
+            self._note("ledger entries", posted)
 
     def _assign(self, steward: Membership, buildings: list[Building]) -> None:
         have = set(StewardAssignment.objects.filter(membership=steward).values_list("building_id", flat=True))
