@@ -181,3 +181,7 @@ LOGGING = {
 }
 
 LANGUAGE_COOKIE_NAME = "gongguan_language"
+# Absolute links in e-mails.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Payout evidence: the largest invoice or quote accepted.
+PAYOUT_ATTACHMENT_MAX_BYTES = env_int("PAYOUT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)

@@ -1,4 +1,4 @@
-"""Escrow models, one module per concern: ledger.py (accounts and journal)."""
+"""Escrow models, one module per concern: ledger.py (accounts and journal), payouts.py."""
 
 from escrow.models.ledger import (
     DEBIT_NORMAL,
@@ -14,18 +14,48 @@ from escrow.models.ledger import (
     LedgerAccount,
     Side,
 )
+from escrow.models.payouts import (
+    CATEGORY_EXPENSE_ACCOUNTS,
+    HOLDING_STATUSES,
+    AttachmentKind,
+    BudgetLine,
+    BudgetStatus,
+    Decision,
+    NecessaryCostBudget,
+    PayoutAttachment,
+    PayoutCategory,
+    PayoutPolicy,
+    PayoutRequest,
+    PayoutSignature,
+    PayoutStatus,
+    SignatureStep,
+)
 
 __all__ = [
+    "CATEGORY_EXPENSE_ACCOUNTS",
     "DEBIT_NORMAL",
     "DEFAULT_CHART",
     "GENESIS_HASH",
+    "HOLDING_STATUSES",
     "NECESSARY_COST_CATEGORIES",
     "AccountKind",
+    "AttachmentKind",
+    "BudgetLine",
+    "BudgetStatus",
     "Category",
+    "Decision",
     "EntryKind",
     "EscrowAccount",
     "JournalEntry",
     "JournalLine",
     "LedgerAccount",
+    "NecessaryCostBudget",
+    "PayoutAttachment",
+    "PayoutCategory",
+    "PayoutPolicy",
+    "PayoutRequest",
+    "PayoutSignature",
+    "PayoutStatus",
     "Side",
+    "SignatureStep",
 ]
