@@ -28,7 +28,12 @@ def notify(
 
         from accounts.tasks import notification_email_send
 
-        transaction.on_commit(
-            lambda: notification_email_send.delay(title[:200], f"{body}\n\n{link}".strip(), emails)
-        )
+        subject, text = title[:200], f"{body}\n\n{link}".strip()
+
+        def send():
+            # One message per person: a shared To: line would show everyone's address.
+            for email in emails:
+                notification_email_send.delay(subject, text, [email])
+
+        transaction.on_commit(send)
     return len(recipients)
