@@ -207,12 +207,9 @@ def payout_create(
     resolution_date: dt.date | None = None,
 ) -> PayoutRequest:
     """File a draft request (property staff). Nothing is held until it is submitted."""
-    standing = standing_in(actor, compound)
-    if not standing.can(Capability.APPLY_PAYOUT):
-        raise PermissionDeniedError(_("Only property staff of this compound file payout requests."))
-    payout = PayoutRequest(compound=compound, applicant=actor)
-    _apply_fields(
-        payout,
+    return _create(
+        compound=compound,
+        actor=actor,
         category=category,
         expense_account=expense_account,
         payee_name=payee_name,
@@ -223,6 +220,60 @@ def payout_create(
         resolution_number=resolution_number,
         resolution_date=resolution_date,
     )
+
+
+@transaction.atomic(durable=True)
+def payout_file(
+    *,
+    compound: Compound,
+    actor,
+    attachments: list[tuple[str, object]] = (),
+    submit: bool = False,
+    **fields,
+) -> PayoutRequest:
+    """File a request in one go — the draft, its evidence (``[(kind, upload), …]``) and,
+    if asked, its submission — all or nothing: a refused file or a refused submission
+    (no invoice, above what is available…) leaves no draft, row or stored file behind.
+    Errors about a file name the attachment kind as the field."""
+    payout = _create(compound=compound, actor=actor, **fields)
+    stored: list[PayoutAttachment] = []
+    try:
+        payout = _lock(payout)
+        for kind, upload in attachments:
+            stored.append(_attach(payout, actor=actor, upload=upload, kind=kind, field=kind))
+        if submit:
+            payout = _submit(payout, actor=actor)
+    except BaseException:
+        # The rows roll back with the transaction; the files on disk do not.
+        for attachment in stored:
+            attachment.file.delete(save=False)
+        raise
+    return payout
+
+
+def _create(*, compound: Compound, actor, **fields) -> PayoutRequest:
+    standing = standing_in(actor, compound)
+    if not standing.can(Capability.APPLY_PAYOUT):
+        raise PermissionDeniedError(_("Only property staff of this compound file payout requests."))
+    payout = PayoutRequest(compound=compound, applicant=actor)
+    known = {
+        "category",
+        "expense_account",
+        "payee_name",
+        "payee_account",
+        "amount_fen",
+        "purpose",
+        "payee_company",
+        "resolution_number",
+        "resolution_date",
+    }
+    unknown = set(fields) - known
+    if unknown:
+        raise PayoutError(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    values = dict.fromkeys(known, None) | fields
+    if values["payee_account"] is None:
+        values["payee_account"] = ""
+    _apply_fields(payout, **values)
     payout.save()
     audit_record(actor=actor, action="payout.create", obj=payout, compound=compound)
     return payout
@@ -254,8 +305,11 @@ def _apply_fields(payout: PayoutRequest, **fields) -> None:
     resolution_date = fields["resolution_date"]
     if resolution_date and resolution_date > timezone.localdate():
         raise _field_error("resolution_date", _("resolution_date: the date is in the future."))
+    payee_account = fields["payee_account"]
+    if payee_account is None:  # an update that does not name a new account keeps the stored one
+        payee_account = payout.payee_account_masked
     try:
-        payee_account = mask_account_number(fields["payee_account"])
+        payee_account = mask_account_number(payee_account)
     except ApplicationError:
         raise _field_error(
             "payee_account", _("payee_account: a bank account number has at least 8 digits.")
@@ -306,6 +360,8 @@ def payout_update(*, payout: PayoutRequest, actor, **fields) -> PayoutRequest:
     if unknown:
         raise PayoutError(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
     current["payee_account"] = None  # None keeps the stored (masked) account unless a new one is given
+    if "category" in fields and "expense_account" not in fields:
+        current["expense_account"] = ""  # the new category's default account
     current.update(fields)
     _apply_fields(payout, **current)
     payout.save()
@@ -317,13 +373,17 @@ def payout_update(*, payout: PayoutRequest, actor, **fields) -> PayoutRequest:
 def payout_attachment_add(*, payout: PayoutRequest, actor, upload, kind: str) -> PayoutAttachment:
     """Attach an invoice, quote, contract or the meeting minutes to a draft."""
     payout = _lock(payout)
+    return _attach(payout, actor=actor, upload=upload, kind=kind)
+
+
+def _attach(payout: PayoutRequest, *, actor, upload, kind: str, field: str = "file") -> PayoutAttachment:
     if payout.applicant_id != actor.pk:
         raise PermissionDeniedError(_("Only the applicant adds evidence to a request."))
     if payout.status != PayoutStatus.DRAFT:
         raise ConflictError(_("Evidence can only be added to a draft."))
     if kind not in AttachmentKind.values:
         raise _field_error("kind", _("kind: “%(k)s” is not an attachment kind.") % {"k": kind})
-    stored, meta = read_checked(upload)
+    stored, meta = read_checked(upload, field=field)
     attachment = PayoutAttachment(
         compound=payout.compound, request=payout, kind=kind, uploaded_by=actor, **meta
     )
@@ -340,7 +400,10 @@ def payout_attachment_add(*, payout: PayoutRequest, actor, upload, kind: str) ->
 def payout_submit(*, payout: PayoutRequest, actor) -> PayoutRequest:
     """Submit a draft: checks evidence, the resolution rule and availability, then holds
     the amount under the compound lock and asks the committee to review."""
-    payout = _lock(payout)
+    return _submit(_lock(payout), actor=actor)
+
+
+def _submit(payout: PayoutRequest, *, actor) -> PayoutRequest:
     if payout.applicant_id != actor.pk:
         raise PermissionDeniedError(_("Only the applicant submits a request."))
     if payout.status != PayoutStatus.DRAFT:
@@ -447,6 +510,12 @@ def _step_for(status: str) -> str | None:
     }.get(status)
 
 
+# The step each state of a request waits for.
+SIGNABLE_STATUSES = {
+    PayoutStatus.SUBMITTED: SignatureStep.REVIEW,
+    PayoutStatus.REVIEWED: SignatureStep.RECHECK,
+}
+
 STEP_CAPABILITY = {
     SignatureStep.REVIEW: Capability.REVIEW_PAYOUT,
     SignatureStep.RECHECK: Capability.RECHECK_PAYOUT,
@@ -489,7 +558,30 @@ def _forbidden_companies(subject) -> set[int]:
 
 
 def _check_signer(subject, actor, standing: Standing, step: str, second_factor) -> tuple[str, SecondFactor]:
-    """Segregation of duties. Returns the role the signature is made in."""
+    """Segregation of duties, then step-up. Returns the role the signature is made in."""
+    role = _check_segregation(subject, actor, standing, step)
+    proof = check_second_factor(second_factor)
+    return role, proof
+
+
+def payout_signing_refusal(payout: PayoutRequest, actor) -> ApplicationError | None:
+    """Why ``actor`` may not sign ``payout`` now — its state or segregation of duties —
+    or None. Pages ask this before sending someone through the second-factor form for
+    a signature that would be refused anyway. The services check again under the lock."""
+    step = _step_for(payout.status)
+    if step is None:
+        return ConflictError(
+            _("This request is not waiting for a signature (it is “%(s)s”).")
+            % {"s": payout.get_status_display()}
+        )
+    try:
+        _check_segregation(payout, actor, standing_in(actor, payout.compound), step)
+    except ApplicationError as exc:
+        return exc
+    return None
+
+
+def _check_segregation(subject, actor, standing: Standing, step: str) -> str:
     if subject.applicant_id == actor.pk:
         raise SegregationError(_("The applicant never signs their own request."))
     already = PayoutSignature.objects.filter(signer=actor, **_subject_filter(subject))
@@ -504,9 +596,7 @@ def _check_signer(subject, actor, standing: Standing, step: str, second_factor) 
             _("This step needs a %(who)s.")
             % {"who": _("committee member") if step == SignatureStep.REVIEW else _("community official")}
         )
-    role = next((r for r in STEP_ROLES[step] if r in standing.roles), "")
-    proof = check_second_factor(second_factor)
-    return role, proof
+    return next((r for r in STEP_ROLES[step] if r in standing.roles), "")
 
 
 def _subject_filter(subject) -> dict:
