@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from common.env import env_bool, env_int, env_list, env_str, parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -130,6 +132,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
+# Payouts: the month's necessary-cost drafts on the 1st; reminders and escalations daily.
+CELERY_BEAT_SCHEDULE["payouts-draft-monthly"] = {
+    "task": "escrow.payouts_draft_monthly",
+    "schedule": crontab(minute=30, hour=0, day_of_month=1),
+}
+CELERY_BEAT_SCHEDULE["payouts-remind-daily"] = {
+    "task": "escrow.payouts_remind",
+    "schedule": crontab(minute=0, hour=9),
+}
 
 # --- allauth: phone or e-mail plus password; MFA with TOTP and recovery codes.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
