@@ -60,7 +60,8 @@ SLUG = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, descrip
 
 
 class _CompoundMixin:
-    """Resolve the compound (404 if not visible with the full ledger) and one request."""
+    # Resolves the compound (404 unless visible with the full ledger) and one request.
+    # (A comment, not a docstring: drf-spectacular would publish it on every operation.)
 
     def compound(self):
         if not hasattr(self, "_compound"):
@@ -160,10 +161,7 @@ class PayoutAvailabilityApi(_CompoundMixin, APIView):
         return Response(AvailabilitySerializer.from_availability(services.payout_availability(compound)))
 
 
-PK = OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The request's number")
-
-
-@extend_schema(tags=TAGS, parameters=[SLUG, PK])
+@extend_schema(tags=TAGS, parameters=[SLUG])
 class PayoutDetailApi(_CompoundMixin, APIView):
     @extend_schema(
         summary="One request with its evidence and signatures",
@@ -185,7 +183,7 @@ class PayoutDetailApi(_CompoundMixin, APIView):
         return self.detail(payout)
 
 
-@extend_schema(tags=TAGS, parameters=[SLUG, PK])
+@extend_schema(tags=TAGS, parameters=[SLUG])
 class PayoutAttachmentsApi(_CompoundMixin, APIView):
     parser_classes = [MultiPartParser, FormParser]
 
@@ -223,7 +221,7 @@ class PayoutAttachmentsApi(_CompoundMixin, APIView):
 
 @extend_schema(
     tags=TAGS,
-    parameters=[SLUG, PK, OpenApiParameter("attachment_pk", OpenApiTypes.INT, OpenApiParameter.PATH)],
+    parameters=[SLUG, OpenApiParameter("attachment_pk", OpenApiTypes.INT, OpenApiParameter.PATH)],
 )
 class PayoutAttachmentDownloadApi(_CompoundMixin, APIView):
     @extend_schema(
@@ -246,7 +244,7 @@ class PayoutAttachmentDownloadApi(_CompoundMixin, APIView):
         return _private_headers(response)
 
 
-@extend_schema(tags=TAGS, parameters=[SLUG, PK])
+@extend_schema(tags=TAGS, parameters=[SLUG])
 class PayoutSubmitApi(_CompoundMixin, APIView):
     @extend_schema(
         summary="Submit a draft: checks evidence, resolution and funds; places the hold",
@@ -257,7 +255,7 @@ class PayoutSubmitApi(_CompoundMixin, APIView):
         return self.detail(services.payout_submit(payout=self.payout(), actor=request.user))
 
 
-@extend_schema(tags=TAGS, parameters=[SLUG, PK])
+@extend_schema(tags=TAGS, parameters=[SLUG])
 class PayoutWithdrawApi(_CompoundMixin, APIView):
     @extend_schema(
         summary="Withdraw before the first signature (the applicant); releases the hold",
@@ -265,10 +263,11 @@ class PayoutWithdrawApi(_CompoundMixin, APIView):
         responses={200: PayoutDetailSerializer, **ERRORS},
     )
     def post(self, request, slug, pk):
+        payout = self.payout()
         serializer = WithdrawSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         payout = services.payout_withdraw(
-            payout=self.payout(), actor=request.user, reason=serializer.validated_data["reason"]
+            payout=payout, actor=request.user, reason=serializer.validated_data["reason"]
         )
         return self.detail(payout)
 
@@ -279,7 +278,7 @@ def _second_factor(request, code: str):
     return second_factor_from_session(request._request)
 
 
-@extend_schema(tags=TAGS, parameters=[SLUG, PK])
+@extend_schema(tags=TAGS, parameters=[SLUG])
 class PayoutApproveApi(_CompoundMixin, APIView):
     parser_classes = [JSONParser, FormParser]
 
@@ -289,11 +288,12 @@ class PayoutApproveApi(_CompoundMixin, APIView):
         responses={200: PayoutDetailSerializer, **ERRORS},
     )
     def post(self, request, slug, pk):
+        payout = self.payout()
         serializer = SignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         payout = services.payout_approve(
-            payout=self.payout(),
+            payout=payout,
             actor=request.user,
             second_factor=_second_factor(request, data["totp"]),
             comment=data["comment"],
@@ -301,7 +301,7 @@ class PayoutApproveApi(_CompoundMixin, APIView):
         return self.detail(payout)
 
 
-@extend_schema(tags=TAGS, parameters=[SLUG, PK])
+@extend_schema(tags=TAGS, parameters=[SLUG])
 class PayoutRejectApi(_CompoundMixin, APIView):
     parser_classes = [JSONParser, FormParser]
 
@@ -311,11 +311,12 @@ class PayoutRejectApi(_CompoundMixin, APIView):
         responses={200: PayoutDetailSerializer, **ERRORS},
     )
     def post(self, request, slug, pk):
+        payout = self.payout()
         serializer = RejectSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         payout = services.payout_reject(
-            payout=self.payout(),
+            payout=payout,
             actor=request.user,
             second_factor=_second_factor(request, data["totp"]),
             reason=data["reason"] or data["comment"],
@@ -323,7 +324,7 @@ class PayoutRejectApi(_CompoundMixin, APIView):
         return self.detail(payout)
 
 
-@extend_schema(tags=TAGS, parameters=[SLUG, PK])
+@extend_schema(tags=TAGS, parameters=[SLUG])
 class PayoutPayApi(_CompoundMixin, APIView):
     @extend_schema(
         summary="Record the bank transfer of a rechecked request; posts the ledger entry",
@@ -331,13 +332,14 @@ class PayoutPayApi(_CompoundMixin, APIView):
         responses={200: PayoutDetailSerializer, **ERRORS},
     )
     def post(self, request, slug, pk):
+        payout = self.payout()
         serializer = PaySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        payout = services.payout_pay(payout=self.payout(), actor=request.user, **serializer.validated_data)
+        payout = services.payout_pay(payout=payout, actor=request.user, **serializer.validated_data)
         return self.detail(payout)
 
 
-@extend_schema(tags=TAGS, parameters=[SLUG, PK])
+@extend_schema(tags=TAGS, parameters=[SLUG])
 class PayoutSignaturesApi(_CompoundMixin, APIView):
     @extend_schema(
         summary="The approval trail: every signature with its second-factor check",
@@ -347,7 +349,7 @@ class PayoutSignaturesApi(_CompoundMixin, APIView):
         return Response(SignatureSerializer(self.payout().signatures.all(), many=True).data)
 
 
-@extend_schema(tags=TAGS, parameters=[SLUG, PK])
+@extend_schema(tags=TAGS, parameters=[SLUG])
 class PayoutOrderApi(_CompoundMixin, APIView):
     @extend_schema(
         summary="The joint payment order (PDF) of a paid request",

@@ -4,6 +4,7 @@ integer ``*_fen``; the conversion is common.money's, never a float."""
 from __future__ import annotations
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.money import AmountError, fen_to_yuan, yuan_to_fen
@@ -21,23 +22,25 @@ def _yuan(fen: int | None) -> str | None:
     return None if fen is None else str(fen_to_yuan(fen))
 
 
-class YuanField(serializers.CharField):
-    """A yuan amount as text; validated into integer fen."""
+@extend_schema_field({"type": "string", "example": "1234.50", "pattern": r"^\d+(\.\d{1,2})?$"})
+class YuanField(serializers.Field):
+    """A yuan amount as text ("1234.50"); validated into integer fen."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 24)
-        kwargs.setdefault("help_text", 'Yuan as a decimal string, e.g. "1234.50" (at most two decimals).')
-        super().__init__(**kwargs)
+    default_error_messages = {"float": 'Send the amount as a string, e.g. "1234.50".'}
 
     def to_internal_value(self, data):
         if isinstance(data, float):
             # A JSON number with a fraction arrives as a binary float: not money.
-            raise serializers.ValidationError('Send the amount as a string, e.g. "1234.50".')
-        text = super().to_internal_value(data)
+            self.fail("float")
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            raise serializers.ValidationError("Not a valid amount.")
         try:
-            return yuan_to_fen(text, field=self.field_name or "amount")
+            return yuan_to_fen(data, field=self.field_name or "amount")
         except AmountError as exc:
             raise serializers.ValidationError(exc.extra["fields"][self.field_name or "amount"][0]) from None
+
+    def to_representation(self, value):
+        return _yuan(value)
 
 
 class PayoutWriteSerializer(serializers.Serializer):
