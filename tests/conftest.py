@@ -26,7 +26,7 @@ def postgres_only():
         pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://…): the rule lives in the database there")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")  # pytest-playwright's own fixture is session-scoped
 def browser_type_launch_args(browser_type_launch_args):
     import shutil
 
