@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -43,6 +44,21 @@ PAGE_SIZE = 20
 SIGN_DRAFT_KEY = "payout-sign-draft:%s"
 
 
+class CappedPaginator(Paginator):
+    """Counts at most ``CAP`` + 1 rows: an inbox of 10,000 waiting requests says
+    "1,000+" instead of scanning all of them on every page view."""
+
+    CAP = 1000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.CAP
+
+
 def _detail_url(payout: PayoutRequest) -> str:
     return reverse("escrow:payout-detail", kwargs={"slug": payout.compound.slug, "pk": payout.pk})
 
@@ -54,7 +70,7 @@ def _load(request, slug, pk):
 
 
 def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _base_context(compound, standing, **extra):

@@ -22,3 +22,24 @@ def second_factor_label(method: str) -> str:
     return {"totp": gettext("authenticator code (TOTP)"), "webauthn": gettext("security key (WebAuthn)")}.get(
         method, method
     )
+
+
+@register.filter
+def status_label(value: str) -> str:
+    """PayoutStatus label in one lookup (get_status_display translates every choice)."""
+    from escrow.models import PayoutStatus
+
+    try:
+        return str(PayoutStatus(value).label)
+    except ValueError:
+        return value
+
+
+@register.filter
+def category_label(value: str) -> str:
+    from escrow.models import PayoutCategory
+
+    try:
+        return str(PayoutCategory(value).label)
+    except ValueError:
+        return value
