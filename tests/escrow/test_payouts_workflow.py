@@ -566,3 +566,15 @@ def test_requests_stay_in_their_compound(pw):
     with pytest.raises(PermissionDeniedError):
         approve(in_b, pw.committee)  # A's committee has no role in B
     assert ledger_verify(pw.b).ok
+
+
+def test_verify_ledger_passes_after_payouts(pw):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    walk(pw, file_payout(pw), to="paid")
+    walk(pw, file_payout(pw, amount_fen=1), to="paid")
+    out = StringIO()
+    call_command("verify_ledger", compound=pw.a.slug, stdout=out)
+    assert out.getvalue().startswith(f"OK   {pw.a.slug}: 3 entries")
