@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -65,7 +66,10 @@ class User(AbstractUser):
     def clean(self):
         super().clean()
         if self.phone:
-            self.phone = normalize_phone(self.phone)
+            try:
+                self.phone = normalize_phone(self.phone)
+            except ValidationError as exc:
+                raise ValidationError({"phone": exc.messages}) from exc
 
     @property
     def masked_phone(self) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 
 from communities.models import (
+    Building,
     Compound,
     Duty,
     DutyListVersion,
@@ -16,6 +17,7 @@ from communities.models import (
     Party,
     Role,
     ServiceContract,
+    Unit,
     _active_q,
 )
 from communities.permissions import Standing, active_memberships, compounds_visible_to, standing_in
@@ -68,7 +70,8 @@ def committee_seats(compound: Compound) -> list[Membership]:
     return list(
         Membership.objects.filter(_active_q(), compound=compound, party=Party.COMMITTEE)
         .select_related("user")
-        .order_by("-role", "start_date")
+        # The chair first, then members by seniority.
+        .order_by(Case(When(role=Role.COMMITTEE_CHAIR, then=0), default=1), "start_date", "pk")
     )
 
 
@@ -125,3 +128,56 @@ def users_with_roles(compound: Compound, roles) -> list:
     )
     user_ids = Membership.objects.filter(_active_q(), reach, role__in=list(roles)).values("user_id")
     return list(User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
+
+
+def public_compounds_with_facts() -> QuerySet[Compound]:
+    """Public list/detail: the active contract prefetched (``active_contracts``) and the
+    number of current stewards annotated (``steward_count``), in a constant number of queries."""
+    stewards = Q(memberships__role=Role.STEWARD) & _active_q("memberships__")
+    return (
+        public_compounds()
+        .select_related("community__street_office")
+        .annotate(steward_count=Count("memberships", filter=stewards))
+        .prefetch_related(
+            Prefetch(
+                "contracts",
+                queryset=ServiceContract.objects.filter(status=ServiceContract.Status.ACTIVE).select_related(
+                    "company"
+                ),
+                to_attr="active_contracts",
+            )
+        )
+    )
+
+
+def buildings_of(compound: Compound) -> QuerySet[Building]:
+    return Building.objects.filter(compound=compound).order_by("sort_key", "name", "pk")
+
+
+def units_of(compound: Compound) -> QuerySet[Unit]:
+    return (
+        Unit.objects.filter(compound=compound).select_related("building").order_by(*Unit._meta.ordering, "pk")
+    )
+
+
+def memberships_in(compound: Compound) -> QuerySet[Membership]:
+    """Memberships held *in* this compound — its committee, owners' representatives,
+    stewards, and company or community people narrowed to it. Community-wide and
+    company-wide memberships belong to their organisation, not to one compound."""
+    return (
+        Membership.objects.filter(compound=compound)
+        .select_related("user", "street_office", "community", "company", "compound")
+        .order_by("party", "role", "start_date", "pk")
+    )
+
+
+def buildings_with_unit_counts(compound: Compound) -> QuerySet[Building]:
+    return (
+        Building.objects.filter(compound=compound)
+        .annotate(unit_count=Count("units"))
+        .order_by("sort_key", "name")
+    )
+
+
+def pilot_compounds() -> QuerySet[Compound]:
+    return public_compounds().filter(is_pilot=True)

@@ -8,7 +8,7 @@ seed_demo all call these.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -96,6 +96,11 @@ def compound_create(*, community: Community, name: str, slug: str, address: str 
 
 @transaction.atomic(durable=True)
 def building_create(*, compound: Compound, name: str, sort_key: int = 0, actor) -> Building:
+    name = (name or "").strip()
+    if Building.objects.filter(compound=compound, name=name).exists():
+        raise ValidationError(
+            {"name": _("This compound already has a building called “%(name)s”.") % {"name": name}}
+        )
     building = _save_validated(
         Building(compound=compound, name=name, sort_key=sort_key),
         unique_message=_("name: this compound already has a building called “%(name)s”.") % {"name": name},
@@ -119,6 +124,19 @@ def _unit_clean(unit: Unit) -> None:
     unit.full_clean()
 
 
+def _floor_area(value) -> Decimal | None:
+    """Parse a floor area; text that is not a number is a field error, not a crash."""
+    if value is None:
+        return None
+    try:
+        area = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValidationError({"floor_area": _("“%(v)s” is not a number of m².") % {"v": value}}) from None
+    if not area.is_finite():
+        raise ValidationError({"floor_area": _("“%(v)s” is not a number of m².") % {"v": value}})
+    return area
+
+
 @transaction.atomic(durable=True)
 def unit_create(*, building: Building, entrance: str, number: str, floor_area, actor) -> Unit:
     """Add a flat. Floor area must be > 0 m² and at most 2,000 m²; numbers are unique per entrance."""
@@ -127,7 +145,7 @@ def unit_create(*, building: Building, entrance: str, number: str, floor_area, a
         building=building,
         entrance=str(entrance).strip(),
         number=str(number).strip(),
-        floor_area=Decimal(str(floor_area)) if floor_area is not None else None,
+        floor_area=_floor_area(floor_area),
     )
     _unit_clean(unit)
     try:
@@ -151,7 +169,7 @@ def unit_update(*, unit: Unit, actor, **changes) -> Unit:
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     before = snapshot(unit, sorted(allowed))
     for name, value in changes.items():
-        setattr(unit, name, Decimal(str(value)) if name == "floor_area" else str(value).strip())
+        setattr(unit, name, _floor_area(value) if name == "floor_area" else str(value).strip())
     _unit_clean(unit)
     unit.save(update_fields=sorted(changes))
     audit_record(
@@ -197,6 +215,11 @@ def _active_contract_for_update(compound: Compound) -> ServiceContract | None:
     )
 
 
+def _contract_dates_clean(start_date, end_date) -> None:
+    if end_date is not None and start_date is not None and end_date < start_date:
+        raise ValidationError({"end_date": _("A contract cannot end before it starts.")})
+
+
 @transaction.atomic(durable=True)
 def contract_start(
     *,
@@ -209,6 +232,7 @@ def contract_start(
 ) -> ServiceContract:
     """Start the first contract of a compound. Refused while another one is active:
     a change of company is a handover (``contract_handover``)."""
+    _contract_dates_clean(start_date, end_date)
     # Lock the compound row so two concurrent starts cannot both see "no contract".
     Compound.objects.select_for_update().get(pk=compound.pk)
     if _active_contract_for_update(compound):
@@ -241,6 +265,7 @@ def contract_handover(
 ) -> ServiceContract:
     """物业更迭, “无缝衔接”: the current contract ends the day before ``start_date`` and the
     new one starts on it, in one transaction, so the compound is never without one."""
+    _contract_dates_clean(start_date, end_date)
     Compound.objects.select_for_update().get(pk=compound.pk)
     current = _active_contract_for_update(compound)
     if current is None:

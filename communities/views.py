@@ -1,39 +1,190 @@
-"""Pages. Thin: access checks through permissions, data through selectors."""
+"""Pages. Thin: access checks through permissions, data through selectors, writes
+through services. A compound the user may not see is a 404, like a missing one."""
 
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
-from communities import selectors
-from communities.permissions import access_compound
+from common.money import format_yuan
+from common.phone import mask_phone
+from communities import selectors, services
+from communities.forms import (
+    DUTY_FORMSET_PREFIX,
+    DutyForm,
+    DutyFormSet,
+    DutyRevisionForm,
+    place_duty_errors,
+)
+from communities.models import Compound, Role
+from communities.permissions import Capability, Standing, access_compound, standing_in
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def _role_labels(roles: set[str]) -> list[str]:
+    """Role labels in the order of the Role enum, so a page lists them the same way every time."""
+    return [role.label for role in Role if role.value in roles]
+
+
+def _person_name(user) -> str:
+    # Never str(user): a user without a display name is shown by username, which is
+    # the phone number for people who log in by phone.
+    return user.display_name or _("(name not given)")
+
+
+# --------------------------------------------------------------------------- pages
 
 
 def home(request):
+    """Anonymous: the pilot compounds and their public pages. Logged in: my compounds
+    and my roles in each."""
     if not request.user.is_authenticated:
-        return render(request, "communities/landing.html", {"compounds": selectors.public_compounds()})
-    return render(request, "communities/home.html", {"mine": selectors.my_compounds(request.user)})
+        return render(request, "communities/landing.html", {"compounds": selectors.pilot_compounds()})
+    mine = [
+        {"compound": item.compound, "roles": _role_labels(item.standing.roles)}
+        for item in selectors.my_compounds(request.user)
+    ]
+    return render(request, "communities/home.html", {"mine": mine, "compounds": selectors.pilot_compounds()})
 
 
 def compound_public(request, slug):
+    """What anyone may know about a compound: who runs it and the 19 duties. No phone
+    numbers and no units here — the page needs no log-in."""
     compound = selectors.public_compound(slug)
     if compound is None:
         raise Http404
     duty_list = selectors.current_duty_list(compound)
+    committee = [
+        {"role": m.get_role_display(), "title": m.title, "name": _person_name(m.user)}
+        for m in selectors.committee_seats(compound)
+    ]
+    # Members get a link to their page; everyone else sees nothing that hints at it.
+    is_member = request.user.is_authenticated and standing_in(request.user, compound).can(
+        Capability.VIEW_MEMBERS_AREA
+    )
     return render(
         request,
         "communities/compound_public.html",
         {
             "compound": compound,
             "contract": selectors.active_contract(compound),
-            "committee": selectors.committee_seats(compound),
+            "committee": committee,
             "duty_list": duty_list,
+            "duty_count": len(duty_list.duties.all()) if duty_list else 0,
             "duty_groups": selectors.duties_by_party(duty_list),
             "steward_count": selectors.steward_count(compound),
+            "is_member": is_member,
+        },
+    )
+
+
+def _members_list(compound: Compound, standing: Standing) -> list[dict] | None:
+    if not standing.can(Capability.VIEW_MEMBERS_LIST):
+        return None
+    return [
+        {
+            "role": m.get_role_display(),
+            "title": m.title,
+            "name": _person_name(m.user),
+            "phone": mask_phone(m.user.phone) if m.user.phone else "",
+        }
+        for m in selectors.compound_members(compound)
+    ]
+
+
+@login_required
+def compound_members_page(request, slug):
+    """The members' page of a compound: my roles, buildings, the duty list and its
+    history, and (for roles that may see it) who holds which role."""
+    compound, standing = access_compound(request.user, slug)
+    duty_list = selectors.current_duty_list(compound)
+    contract = selectors.active_contract(compound)
+    return render(
+        request,
+        "communities/compound_members.html",
+        {
+            "compound": compound,
+            "standing": standing,
+            "my_roles": _role_labels(standing.roles),
+            "contract": contract,
+            "fee_rate": format_yuan(contract.fee_rate_fen) if contract else "",
+            "buildings": selectors.buildings_with_unit_counts(compound),
+            "duty_list": duty_list,
+            "duty_groups": selectors.duties_by_party(duty_list),
+            "versions": selectors.duty_list_versions(compound).select_related("created_by"),
+            "members": _members_list(compound, standing),
+            "can_edit_duties": standing.can(Capability.EDIT_DUTIES),
         },
     )
 
 
 @login_required
-def compound_members_page(request, slug):
-    compound, standing = access_compound(request.user, slug)
-    return render(request, "communities/compound_members.html", {"compound": compound, "standing": standing})
+def duty_list_edit(request, slug):
+    """Revise the compound's duty list: every save is a new version with a reason.
+
+    The service is the judge of what a valid list is; its errors come back keyed by
+    row (``duties[3]``), by list (``duties``) or by field (``reason``) and are shown
+    in those places. Nothing is written unless the whole list is valid.
+    """
+    compound, _standing = access_compound(request.user, slug, Capability.EDIT_DUTIES)
+    current = selectors.current_duty_list(compound)
+    list_errors: list[str] = []
+    if request.method == "POST":
+        formset = DutyFormSet(request.POST, prefix=DUTY_FORMSET_PREFIX)
+        reason_form = DutyRevisionForm(request.POST)
+        valid = formset.is_valid() and reason_form.is_valid()
+        if valid and current and reason_form.cleaned_data["based_on"] not in (None, current.version):
+            list_errors = [
+                _(
+                    "Someone saved version %(version)s while you were editing, so nothing was saved. "
+                    "Your changes are still below: submit again to save them as the next version."
+                )
+                % {"version": current.version}
+            ]
+            reason_form = DutyRevisionForm({**request.POST.dict(), "based_on": current.version})
+            valid = False
+        if valid:
+            rows = formset.kept_forms()
+            items = [form.item() for form in rows]
+            try:
+                version = services.duty_list_revise(
+                    compound=compound,
+                    items=items,
+                    reason=reason_form.cleaned_data["reason"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                list_errors = place_duty_errors(exc, rows=rows, reason_form=reason_form)
+                if set(getattr(exc, "error_dict", {})) == {"reason"}:
+                    # The service stops at a missing reason; check the rows too so
+                    # that one submit shows everything that needs fixing.
+                    try:
+                        services.validate_duty_items(items)
+                    except ValidationError as row_exc:
+                        list_errors = place_duty_errors(row_exc, rows=rows, reason_form=reason_form)
+            else:
+                messages.success(
+                    request, _("Duty list version %(version)s saved.") % {"version": version.version}
+                )
+                return redirect("compound-members", slug=compound.slug)
+    else:
+        initial = [DutyForm.initial_for(duty) for duty in current.duties.all()] if current else []
+        formset = DutyFormSet(initial=initial, prefix=DUTY_FORMSET_PREFIX)
+        reason_form = DutyRevisionForm(initial={"based_on": current.version if current else None})
+    return render(
+        request,
+        "communities/duty_list_edit.html",
+        {
+            "compound": compound,
+            "duty_list": current,
+            "formset": formset,
+            "reason_form": reason_form,
+            "list_errors": list_errors,
+            "error_rows": [n for n, form in enumerate(formset.forms, 1) if form.is_bound and form.errors],
+        },
+    )

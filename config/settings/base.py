@@ -155,6 +155,8 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # Residents are registered by the compound (owner ↔ unit links), not by themselves.
 ACCOUNT_ALLOW_SIGNUPS = env_bool("ACCOUNT_ALLOW_SIGNUPS", False)
+# SMS and e-mail codes as residents expect them: six digits.
+ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "共管 Gongguan"
 
@@ -192,6 +194,37 @@ LOGGING = {
 }
 
 LANGUAGE_COOKIE_NAME = "gongguan_language"
+
+# --- Payments in (escrow billing, statement imports, the payment webhook) -------------
+# Per-provider HMAC secrets for the payment-notification webhook, from the environment
+# only (PAYMENT_WEBHOOK_SECRET_WECHATPAY, PAYMENT_WEBHOOK_SECRET_ALIPAY). A provider
+# without a secret is switched off: its URL answers 404.
+
+
+def _webhook_secrets() -> dict[str, str]:
+    from django.core.exceptions import ImproperlyConfigured
+
+    secrets = {}
+    for provider in ("wechatpay", "alipay"):
+        name = f"PAYMENT_WEBHOOK_SECRET_{provider.upper()}"
+        secret = env_str(name, "")
+        if secret and len(secret) < 32:
+            raise ImproperlyConfigured(f"{name} is too short: use at least 32 random characters.")
+        if secret:
+            secrets[provider] = secret
+    return secrets
+
+
+PAYMENT_WEBHOOK_SECRETS = _webhook_secrets()
+PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env_int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1)
+PAYMENTS_STATEMENT_MAX_BYTES = env_int("PAYMENTS_STATEMENT_MAX_BYTES", 32 * 1024 * 1024, minimum=1024)
+# Bills for the new month at 00:10 on the 1st (Asia/Shanghai); one task per compound.
+CELERY_BEAT_SCHEDULE["escrow-bills-generate-month"] = {
+    "task": "escrow.tasks.bills_generate_month",
+    "schedule": crontab(minute=10, hour=0, day_of_month=1),
+}
+# --- end of Payments in ---------------------------------------------------------------
+
 # Absolute links in e-mails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Payout evidence: the largest invoice or quote accepted.

@@ -19,3 +19,7 @@ STORAGES = {
 }
 # Tests run tasks in-process unless a test starts a real worker itself.
 CELERY_TASK_ALWAYS_EAGER = True
+# Tests never run collectstatic: serve from the static directories, don't scan STATIC_ROOT.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

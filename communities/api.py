@@ -1,0 +1,485 @@
+"""REST API of the tenancy, the parties and the duty list (mounted under /api/v1/).
+
+The views are thin: they find the compound through ``communities.permissions``, read
+through selectors or compound-scoped querysets, write only through
+``communities.services`` and render with ``communities.serializers``. Every failure
+leaves as ``{"message", "extra"}`` (``common.api.exception_handler``).
+
+Who gets which refusal:
+
+* anonymous on a private endpoint → 403 “not authenticated” (session auth sends no
+  ``WWW-Authenticate`` challenge, so DRF answers 403, never 401);
+* a compound, or a row in it, that the user may not *read* → 404 with the same body
+  as a slug or id that does not exist (tenant isolation: guessing reveals nothing);
+* something the user may read but not change → 403 naming the capability, which
+  tells them nothing they could not already see.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from common.errors import NotFoundError, PermissionDeniedError
+from communities import selectors, services
+from communities.filters import MAX_ID, MembershipFilter, UnitFilter
+from communities.models import (
+    ROLE_PARTY,
+    Compound,
+    DutyListVersion,
+    Membership,
+    Party,
+    Unit,
+)
+from communities.permissions import Capability, access_compound, standing_in
+from communities.serializers import (
+    BuildingCreateSerializer,
+    BuildingSerializer,
+    CompoundPublicSerializer,
+    DutyListReviseSerializer,
+    DutyListSerializer,
+    DutyListVersionSummarySerializer,
+    ErrorSerializer,
+    MembershipCreateSerializer,
+    MembershipEndSerializer,
+    MembershipSerializer,
+    StandingSerializer,
+    UnitCreateSerializer,
+    UnitSerializer,
+    UnitUpdateSerializer,
+)
+
+# --------------------------------------------------------------------------- plumbing
+
+
+def _not_found() -> NotFoundError:
+    # One body for "missing" and "not yours", wherever it is raised.
+    return NotFoundError(_("Not found."))
+
+
+def _compound_for(request, slug: str, *, read: Capability | None, write: Capability | None = None):
+    """The compound ``slug`` and the user's standing in it (``None`` on a public read).
+
+    ``read`` is the capability needed to see the resource at all (``None``: public);
+    without it the answer is 404. ``write`` is the capability the action needs on
+    top; a user who may read but not write gets 403.
+    """
+    if read is None:
+        compound = selectors.public_compound(slug)
+        if compound is None:
+            raise _not_found()
+        # A public read needs nobody's roles; spare the two queries.
+        standing = standing_in(request.user, compound) if write is not None else None
+    else:
+        try:
+            compound, standing = access_compound(request.user, slug, read)
+        except Http404:
+            raise _not_found() from None
+    if write is not None and not standing.can(write):
+        raise PermissionDeniedError(
+            _("Your roles in this compound do not allow this action."), extra={"capability": str(write)}
+        )
+    return compound, standing
+
+
+def _get_in(queryset, **lookup):
+    """``queryset.get(**lookup)`` or the 404 of a missing row. The queryset is already
+    scoped to the compound, so another compound's id is simply missing here."""
+    if any(isinstance(v, int) and not 0 < v <= MAX_ID for v in lookup.values()):
+        raise _not_found()  # would overflow the database's integer, not just miss
+    obj = queryset.filter(**lookup).first()
+    if obj is None:
+        raise _not_found()
+    return obj
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _errors(*codes: int) -> dict:
+    descriptions = {
+        400: "Invalid input; extra.fields names each field with its messages.",
+        403: "Not logged in, or (for a member) the roles lack the capability named in extra.capability.",
+        404: "No such compound or object — or one this user may not see (indistinguishable).",
+    }
+    return {code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes}
+
+
+# Path parameters as the URL converters accept them (``slug`` and ``int``), so that
+# clients and generated tests send values that reach the view.
+SLUG = OpenApiParameter(
+    "slug",
+    str,
+    OpenApiParameter.PATH,
+    pattern=r"^[-a-zA-Z0-9_]+$",
+    description="The compound's slug, e.g. shangcheng",
+)
+
+
+def _id_param(name: str, description: str = "") -> OpenApiParameter:
+    return OpenApiParameter(
+        name, {"type": "integer", "minimum": 1}, OpenApiParameter.PATH, description=description
+    )
+
+
+# --------------------------------------------------------------------------- compounds
+
+
+class CompoundListApi(GenericAPIView):
+    """Every compound, with what its public page shows."""
+
+    permission_classes = [AllowAny]
+    serializer_class = CompoundPublicSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.public_compounds_with_facts()
+
+    @extend_schema(
+        operation_id="compound_list",
+        tags=["compounds"],
+        responses={200: CompoundPublicSerializer(many=True), **_errors(404)},
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class CompoundDetailApi(APIView):
+    """One compound's public facts: community, street office, property company and
+    contract period, number of stewards."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="compound_retrieve",
+        tags=["compounds"],
+        parameters=[SLUG],
+        responses={200: CompoundPublicSerializer, **_errors(404)},
+    )
+    def get(self, request, slug):
+        compound = _get_in(selectors.public_compounds_with_facts(), slug=slug)
+        return Response(CompoundPublicSerializer(compound).data)
+
+
+class CompoundMeApi(APIView):
+    """My roles in this compound and the capabilities they give (empty for a non-member)."""
+
+    @extend_schema(
+        operation_id="compound_me",
+        tags=["compounds"],
+        parameters=[SLUG],
+        responses={200: StandingSerializer, **_errors(403, 404)},
+    )
+    def get(self, request, slug):
+        compound, _standing = _compound_for(request, slug, read=None)
+        return Response(StandingSerializer(standing_in(request.user, compound)).data)
+
+
+# --------------------------------------------------------------------------- buildings
+
+
+class BuildingListCreateApi(GenericAPIView):
+    """Buildings (楼栋) of the compound: members read them; those who manage units
+    (community officials, the property manager, street-office admins) add them."""
+
+    serializer_class = BuildingSerializer
+    filter_backends: list = []
+
+    @extend_schema(
+        operation_id="building_list",
+        tags=["buildings & units"],
+        parameters=[SLUG],
+        responses={200: BuildingSerializer(many=True), **_errors(403, 404)},
+    )
+    def get(self, request, slug):
+        compound, _standing = _compound_for(request, slug, read=Capability.VIEW_MEMBERS_AREA)
+        page = self.paginate_queryset(selectors.buildings_of(compound))
+        return self.get_paginated_response(BuildingSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="building_create",
+        tags=["buildings & units"],
+        parameters=[SLUG],
+        request=BuildingCreateSerializer,
+        responses={201: BuildingSerializer, **_errors(400, 403, 404)},
+    )
+    def post(self, request, slug):
+        compound, _standing = _compound_for(
+            request, slug, read=Capability.VIEW_MEMBERS_AREA, write=Capability.MANAGE_UNITS
+        )
+        data = _valid(BuildingCreateSerializer, request)
+        building = services.building_create(compound=compound, actor=request.user, **data)
+        return Response(BuildingSerializer(building).data, status=status.HTTP_201_CREATED)
+
+
+class BuildingDetailApi(APIView):
+    """One building of the compound."""
+
+    @extend_schema(
+        operation_id="building_retrieve",
+        tags=["buildings & units"],
+        parameters=[SLUG, _id_param("building_id")],
+        responses={200: BuildingSerializer, **_errors(403, 404)},
+    )
+    def get(self, request, slug, building_id: int):
+        compound, _standing = _compound_for(request, slug, read=Capability.VIEW_MEMBERS_AREA)
+        return Response(BuildingSerializer(_get_in(selectors.buildings_of(compound), pk=building_id)).data)
+
+
+# --------------------------------------------------------------------------- units
+
+
+class UnitListCreateApi(GenericAPIView):
+    """Flats (户) of the compound with their floor areas — never their owners. Read by
+    the committee, the company, the community and the street office; residents see
+    their own flat on their pages, not everybody's."""
+
+    serializer_class = UnitSerializer
+    filterset_class = UnitFilter
+    # Names the model for the filters and the schema only; rows always come from
+    # selectors.units_of(compound) after the compound was checked.
+    queryset = Unit.objects.none()
+
+    @extend_schema(
+        operation_id="unit_list",
+        tags=["buildings & units"],
+        parameters=[SLUG],
+        responses={200: UnitSerializer(many=True), **_errors(400, 403, 404)},
+    )
+    def get(self, request, slug):
+        compound, _standing = _compound_for(request, slug, read=Capability.VIEW_UNITS)
+        page = self.paginate_queryset(self.filter_queryset(selectors.units_of(compound)))
+        return self.get_paginated_response(UnitSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="unit_create",
+        tags=["buildings & units"],
+        parameters=[SLUG],
+        request=UnitCreateSerializer,
+        responses={201: UnitSerializer, **_errors(400, 403, 404)},
+    )
+    def post(self, request, slug):
+        compound, _standing = _compound_for(
+            request, slug, read=Capability.VIEW_UNITS, write=Capability.MANAGE_UNITS
+        )
+        serializer = UnitCreateSerializer(data=request.data, context={"compound": compound})
+        serializer.is_valid(raise_exception=True)
+        unit = services.unit_create(actor=request.user, **serializer.validated_data)
+        return Response(UnitSerializer(unit).data, status=status.HTTP_201_CREATED)
+
+
+class UnitDetailApi(APIView):
+    """One flat; a change of floor area changes the fees billed from then on, so it
+    is audited with the value before and after."""
+
+    @extend_schema(
+        operation_id="unit_retrieve",
+        tags=["buildings & units"],
+        parameters=[SLUG, _id_param("unit_id")],
+        responses={200: UnitSerializer, **_errors(403, 404)},
+    )
+    def get(self, request, slug, unit_id: int):
+        compound, _standing = _compound_for(request, slug, read=Capability.VIEW_UNITS)
+        return Response(UnitSerializer(_get_in(selectors.units_of(compound), pk=unit_id)).data)
+
+    @extend_schema(
+        operation_id="unit_update",
+        tags=["buildings & units"],
+        parameters=[SLUG, _id_param("unit_id")],
+        request=UnitUpdateSerializer,
+        responses={200: UnitSerializer, **_errors(400, 403, 404)},
+    )
+    def patch(self, request, slug, unit_id: int):
+        compound, _standing = _compound_for(
+            request, slug, read=Capability.VIEW_UNITS, write=Capability.MANAGE_UNITS
+        )
+        unit = _get_in(selectors.units_of(compound), pk=unit_id)
+        changes = _valid(UnitUpdateSerializer, request)
+        if changes:
+            unit = services.unit_update(unit=unit, actor=request.user, **changes)
+        return Response(UnitSerializer(unit).data)
+
+
+# --------------------------------------------------------------------------- duties
+
+
+class DutyListApi(APIView):
+    """The compound's current tripartite duty list (三方权责清单): public to read;
+    revising it makes a new version."""
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    @extend_schema(
+        operation_id="duty_list_current",
+        tags=["duties"],
+        parameters=[SLUG],
+        responses={200: DutyListSerializer, **_errors(404)},
+    )
+    def get(self, request, slug):
+        compound, _standing = _compound_for(request, slug, read=None)
+        duty_list = selectors.current_duty_list(compound)
+        if duty_list is None:  # every compound gets one on creation; be safe anyway
+            raise _not_found()
+        return Response(DutyListSerializer(duty_list).data)
+
+    @extend_schema(
+        operation_id="duty_list_revise",
+        tags=["duties"],
+        parameters=[SLUG],
+        request=DutyListReviseSerializer,
+        responses={201: DutyListSerializer, **_errors(400, 403, 404)},
+    )
+    def post(self, request, slug):
+        compound, _standing = _compound_for(request, slug, read=None, write=Capability.EDIT_DUTIES)
+        data = _valid(DutyListReviseSerializer, request)
+        version = services.duty_list_revise(
+            compound=compound, items=data["duties"], reason=data["reason"], actor=request.user
+        )
+        return Response(DutyListSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class DutyListVersionListApi(GenericAPIView):
+    """Every version of the compound's duty list, newest first."""
+
+    permission_classes = [AllowAny]
+    serializer_class = DutyListVersionSummarySerializer
+    filter_backends: list = []
+
+    @extend_schema(
+        operation_id="duty_list_version_list",
+        tags=["duties"],
+        parameters=[SLUG],
+        responses={200: DutyListVersionSummarySerializer(many=True), **_errors(404)},
+    )
+    def get(self, request, slug):
+        compound, _standing = _compound_for(request, slug, read=None)
+        versions = selectors.duty_list_versions(compound).select_related("based_on")
+        page = self.paginate_queryset(versions)
+        return self.get_paginated_response(DutyListVersionSummarySerializer(page, many=True).data)
+
+
+class DutyListVersionDetailApi(APIView):
+    """One version of the duty list, as it was published."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="duty_list_version_retrieve",
+        tags=["duties"],
+        parameters=[SLUG, _id_param("version", "Version number, 1 for the list the compound started with.")],
+        responses={200: DutyListSerializer, **_errors(404)},
+    )
+    def get(self, request, slug, version: int):
+        compound, _standing = _compound_for(request, slug, read=None)
+        versions = DutyListVersion.objects.filter(compound=compound).prefetch_related("duties")
+        return Response(DutyListSerializer(_get_in(versions, version=version)).data)
+
+
+# --------------------------------------------------------------------------- memberships
+# For the street office only: who holds which role in the compound. Phones masked.
+
+
+class MembershipListCreateApi(GenericAPIView):
+    """Who holds which role in the compound (phones masked); the street office gives
+    roles here by the person's registered mobile number."""
+
+    serializer_class = MembershipSerializer
+    filterset_class = MembershipFilter
+    queryset = Membership.objects.none()  # for the filters and the schema; see UnitListCreateApi
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "today": timezone.localdate()}
+
+    @extend_schema(
+        operation_id="membership_list",
+        tags=["memberships"],
+        parameters=[SLUG],
+        responses={200: MembershipSerializer(many=True), **_errors(400, 403, 404)},
+    )
+    def get(self, request, slug):
+        compound, _standing = _compound_for(request, slug, read=Capability.MANAGE_MEMBERSHIPS)
+        page = self.paginate_queryset(self.filter_queryset(selectors.memberships_in(compound)))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="membership_create",
+        tags=["memberships"],
+        parameters=[SLUG],
+        request=MembershipCreateSerializer,
+        responses={201: MembershipSerializer, **_errors(400, 403, 404)},
+    )
+    def post(self, request, slug):
+        compound, _standing = _compound_for(request, slug, read=Capability.MANAGE_MEMBERSHIPS)
+        data = _valid(MembershipCreateSerializer, request)
+        user = User.objects.filter(phone=data.pop("phone")).first()
+        if user is None:
+            raise serializers.ValidationError({"phone": [_("No account uses this phone number.")]})
+        organisation = _organisation_in(compound, data["role"])
+        membership = services.membership_create(user=user, actor=request.user, **organisation, **data)
+        return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+def _organisation_in(compound: Compound, role: str) -> dict:
+    """The organisation a role given *in this compound* belongs to: the compound itself
+    for owners' representatives, the committee and stewards; the compound's community,
+    or its current property company, narrowed to this compound for the other two parties."""
+    party = ROLE_PARTY[role]
+    if party == Party.COMMUNITY:
+        return {"community": compound.community, "compound": compound}
+    if party == Party.COMPANY:
+        contract = selectors.active_contract(compound)
+        if contract is None:
+            raise serializers.ValidationError(
+                {"role": [_("This compound has no active service contract, so no property company to join.")]}
+            )
+        return {"company": contract.company, "compound": compound}
+    return {"compound": compound}
+
+
+class MembershipDetailApi(APIView):
+    """One role held in the compound."""
+
+    @extend_schema(
+        operation_id="membership_retrieve",
+        tags=["memberships"],
+        parameters=[SLUG, _id_param("membership_id")],
+        responses={200: MembershipSerializer, **_errors(403, 404)},
+    )
+    def get(self, request, slug, membership_id: int):
+        compound, _standing = _compound_for(request, slug, read=Capability.MANAGE_MEMBERSHIPS)
+        membership = _get_in(selectors.memberships_in(compound), pk=membership_id)
+        return Response(MembershipSerializer(membership, context={"today": timezone.localdate()}).data)
+
+
+class MembershipEndApi(APIView):
+    """End a role (the person leaves the committee, the company, …). The row stays, with
+    its end date, so past signatures and minutes still name who held the role."""
+
+    @extend_schema(
+        operation_id="membership_end",
+        tags=["memberships"],
+        parameters=[SLUG, _id_param("membership_id")],
+        request=MembershipEndSerializer,
+        responses={200: MembershipSerializer, **_errors(400, 403, 404)},
+    )
+    def post(self, request, slug, membership_id: int):
+        compound, _standing = _compound_for(request, slug, read=Capability.MANAGE_MEMBERSHIPS)
+        membership = _get_in(selectors.memberships_in(compound), pk=membership_id)
+        data = _valid(MembershipEndSerializer, request)
+        membership = services.membership_end(
+            membership=membership, end_date=data["end_date"], actor=request.user
+        )
+        return Response(MembershipSerializer(membership, context={"today": timezone.localdate()}).data)
