@@ -7,6 +7,7 @@ import uuid
 from decimal import Decimal
 
 from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
 
 from common.request_context import current_client_ip
 from communities.models import AuditEvent
@@ -19,6 +20,8 @@ def _jsonable(value):
         return str(value)
     if isinstance(value, bytes):
         return value.hex()
+    if isinstance(value, FieldFile):
+        return value.name or None
     return value
 
 

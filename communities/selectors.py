@@ -114,6 +114,22 @@ def today():
     return timezone.localdate()
 
 
+def users_with_roles(compound: Compound, roles) -> list:
+    """People who hold any of ``roles`` in ``compound`` today, through any membership
+    that reaches it (compound-level, community-level or street-office-level)."""
+    from django.db.models import Q
+
+    from accounts.models import User
+
+    reach = (
+        Q(compound=compound)
+        | Q(compound__isnull=True, community_id=compound.community_id)
+        | Q(street_office_id=compound.community.street_office_id)
+    )
+    user_ids = Membership.objects.filter(_active_q(), reach, role__in=list(roles)).values("user_id")
+    return list(User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
+
+
 def public_compounds_with_facts() -> QuerySet[Compound]:
     """Public list/detail: the active contract prefetched (``active_contracts``) and the
     number of current stewards annotated (``steward_count``), in a constant number of queries."""

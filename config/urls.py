@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("communities.urls")),
     path("", include("escrow.urls")),
     path("accounts/", include("allauth.urls")),
+    path("notifications/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

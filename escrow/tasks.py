@@ -43,3 +43,9 @@ def bills_generate_month(period: str | None = None) -> list[int]:
     for compound_id in compound_ids:
         bills_generate.delay(compound_id, month.isoformat())
     return compound_ids
+
+
+# The payout tasks live in their own module; importing them here registers them.
+from escrow.tasks_payouts import payouts_draft_monthly_task, payouts_remind_task  # noqa: E402
+
+__all__ = ["bills_generate", "bills_generate_month", "payouts_draft_monthly_task", "payouts_remind_task"]

@@ -1,5 +1,5 @@
 """Escrow pages (namespace ``escrow``). Billing and payments-in pages live in
-escrow/billing_urls.py."""
+escrow/billing_urls.py, payouts in escrow/payout_urls.py."""
 
 from django.urls import include, path
 
@@ -9,4 +9,5 @@ app_name = "escrow"
 urlpatterns: list = [
     path("c/<slug:slug>/ledger/", views.ledger_page, name="ledger"),
     path("", include("escrow.billing_urls")),
+    path("", include("escrow.payout_urls")),
 ]

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from common.env import env_bool, env_int, env_list, env_str, parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -108,6 +110,21 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# --- cache: shared Redis in production (step-up code limits must hold across workers),
+# local memory in the embedded default.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r}: use redis:// (or leave it unset).")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # --- e-mail: console unless configured.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -130,6 +147,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
+# Payouts: the month's necessary-cost drafts on the 1st; reminders and escalations daily.
+CELERY_BEAT_SCHEDULE["payouts-draft-monthly"] = {
+    "task": "escrow.payouts_draft_monthly",
+    "schedule": crontab(minute=30, hour=0, day_of_month=1),
+}
+CELERY_BEAT_SCHEDULE["payouts-remind-daily"] = {
+    "task": "escrow.payouts_remind",
+    "schedule": crontab(minute=0, hour=9),
+}
 
 # --- allauth: phone or e-mail plus password; MFA with TOTP and recovery codes.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
@@ -188,7 +214,6 @@ LANGUAGE_COOKIE_NAME = "gongguan_language"
 # Per-provider HMAC secrets for the payment-notification webhook, from the environment
 # only (PAYMENT_WEBHOOK_SECRET_WECHATPAY, PAYMENT_WEBHOOK_SECRET_ALIPAY). A provider
 # without a secret is switched off: its URL answers 404.
-from celery.schedules import crontab  # noqa: E402
 
 
 def _webhook_secrets() -> dict[str, str]:
@@ -214,3 +239,8 @@ CELERY_BEAT_SCHEDULE["escrow-bills-generate-month"] = {
     "schedule": crontab(minute=10, hour=0, day_of_month=1),
 }
 # --- end of Payments in ---------------------------------------------------------------
+
+# Absolute links in e-mails.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Payout evidence: the largest invoice or quote accepted.
+PAYOUT_ATTACHMENT_MAX_BYTES = env_int("PAYOUT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)

@@ -1,5 +1,6 @@
 """Escrow models, one module per concern: ledger.py (accounts and journal),
-billing.py (fee bills, payments in, bank statement imports)."""
+billing.py (fee bills, payments in, bank statement imports), payouts.py (requests,
+signatures, budgets)."""
 
 from escrow.models.billing import (
     BankStatementMapping,
@@ -23,24 +24,54 @@ from escrow.models.ledger import (
     LedgerAccount,
     Side,
 )
+from escrow.models.payouts import (
+    CATEGORY_EXPENSE_ACCOUNTS,
+    HOLDING_STATUSES,
+    AttachmentKind,
+    BudgetLine,
+    BudgetStatus,
+    Decision,
+    NecessaryCostBudget,
+    PayoutAttachment,
+    PayoutCategory,
+    PayoutPolicy,
+    PayoutRequest,
+    PayoutSignature,
+    PayoutStatus,
+    SignatureStep,
+)
 
 __all__ = [
+    "CATEGORY_EXPENSE_ACCOUNTS",
     "DEBIT_NORMAL",
     "DEFAULT_CHART",
     "GENESIS_HASH",
+    "HOLDING_STATUSES",
     "NECESSARY_COST_CATEGORIES",
     "AccountKind",
+    "AttachmentKind",
     "BankStatementMapping",
+    "BudgetLine",
+    "BudgetStatus",
     "Category",
+    "Decision",
     "EntryKind",
     "EscrowAccount",
     "FeeBill",
     "JournalEntry",
     "JournalLine",
     "LedgerAccount",
+    "NecessaryCostBudget",
     "Payment",
     "PaymentMethod",
     "PaymentSource",
+    "PayoutAttachment",
+    "PayoutCategory",
+    "PayoutPolicy",
+    "PayoutRequest",
+    "PayoutSignature",
+    "PayoutStatus",
     "Side",
+    "SignatureStep",
     "StatementImport",
 ]

@@ -1,0 +1,170 @@
+"""Forms of the payout pages. They parse input (yuan → fen, dates, files); every rule of
+the scheme is the services' — their refusals come back onto these forms' fields."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from common.errors import ApplicationError
+from common.money import AmountError, yuan_to_fen
+from escrow.models import CATEGORY_EXPENSE_ACCOUNTS, AttachmentKind, Category, PayoutCategory
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name (Django's documented pattern)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"})
+        )
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+# Form fields that hold each kind of evidence, and where each service field's errors go.
+FILE_FIELDS = {
+    AttachmentKind.INVOICE: "invoices",
+    AttachmentKind.QUOTE: "quotes",
+    AttachmentKind.CONTRACT: "contracts",
+    AttachmentKind.MINUTES: "minutes",
+    AttachmentKind.OTHER: "others",
+}
+SERVICE_FIELD_TO_FORM = {
+    "attachments": "invoices",
+    "reason": "comment",
+    **{str(kind): name for kind, name in FILE_FIELDS.items()},
+}
+
+
+def add_service_error(form: forms.Form, exc: ApplicationError) -> None:
+    """Put a service's refusal next to the field it names, or on top of the form."""
+    fields = (exc.extra or {}).get("fields") or {}
+    placed = False
+    for name, messages in fields.items():
+        target = SERVICE_FIELD_TO_FORM.get(name, name)
+        if target in form.fields:
+            for message in messages or [exc.message]:
+                form.add_error(target, message)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+def _expense_account_choices():
+    choices: list = [("", _("Default for the category"))]
+    for category, accounts in CATEGORY_EXPENSE_ACCOUNTS.items():
+        choices.append(
+            (PayoutCategory(category).label, [(account, Category(account).label) for account in accounts])
+        )
+    return choices
+
+
+class PayoutFieldsForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), choices=PayoutCategory.choices)
+    expense_account = forms.ChoiceField(
+        label=_("Expense account"),
+        choices=_expense_account_choices,
+        required=False,
+        help_text=_("Necessary costs: choose the kind of cost."),
+    )
+    payee_name = forms.CharField(label=_("Payee"), max_length=100)
+    payee_account = forms.CharField(
+        label=_("Payee bank account"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("Only the first and last four digits are kept."),
+    )
+    payee_company = forms.TypedChoiceField(
+        label=_("The payee is the property company"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Its people may then not sign this request."),
+    )
+    amount = forms.CharField(
+        label=_("Amount (yuan)"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": "0.00"}),
+    )
+    purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 3}))
+    resolution_number = forms.CharField(label=_("Meeting resolution number"), max_length=60, required=False)
+    resolution_date = forms.DateField(
+        label=_("Resolution date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, company=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the compound's own property company is offered; the API takes any company.
+        choices = [("", _("No"))]
+        if company is not None:
+            choices.append((company.pk, company.name))
+        self.fields["payee_company"].choices = choices
+
+    def clean_amount(self):
+        try:
+            return yuan_to_fen(self.cleaned_data["amount"], field="amount")
+        except AmountError as exc:
+            raise forms.ValidationError(exc.extra["fields"]["amount"][0]) from None
+
+
+class PayoutNewForm(PayoutFieldsForm):
+    invoices = MultipleFileField(label=_("Invoices (发票)"), help_text=_("PDF, PNG or JPEG."))
+    quotes = MultipleFileField(label=_("Quotes"))
+    contracts = MultipleFileField(label=_("Contracts"))
+    minutes = MultipleFileField(
+        label=_("Meeting minutes with the resolution"),
+        help_text=_("Needed from the amount that requires a meeting resolution."),
+    )
+    others = MultipleFileField(label=_("Other documents"))
+
+    def attachments(self) -> list[tuple[str, object]]:
+        return [
+            (str(kind), upload) for kind, name in FILE_FIELDS.items() for upload in self.cleaned_data[name]
+        ]
+
+
+class AttachmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=AttachmentKind.choices)
+    file = forms.FileField(
+        label=_("File"),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
+    )
+
+
+class SignForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when you reject: say why."),
+    )
+
+
+class PayForm(forms.Form):
+    bank_reference = forms.CharField(label=_("Bank transfer reference"), max_length=80)
+    payment_date = forms.DateField(
+        label=_("Transfer date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -1,0 +1,256 @@
+"""Payout API shapes. Amounts go in and out as yuan strings ("1234.50") next to the
+integer ``*_fen``; the conversion is common.money's, never a float."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from common.money import AmountError, fen_to_yuan, yuan_to_fen
+from communities.models import PropertyCompany, Role
+from escrow.models import (
+    AttachmentKind,
+    PayoutAttachment,
+    PayoutCategory,
+    PayoutRequest,
+    PayoutSignature,
+)
+
+
+def _yuan(fen: int | None) -> str | None:
+    return None if fen is None else str(fen_to_yuan(fen))
+
+
+@extend_schema_field({"type": "string", "example": "1234.50", "pattern": r"^\d+(\.\d{1,2})?$"})
+class YuanField(serializers.Field):
+    """A yuan amount as text ("1234.50"); validated into integer fen."""
+
+    default_error_messages = {"float": 'Send the amount as a string, e.g. "1234.50".'}
+
+    def to_internal_value(self, data):
+        if isinstance(data, float):
+            # A JSON number with a fraction arrives as a binary float: not money.
+            self.fail("float")
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            raise serializers.ValidationError("Not a valid amount.")
+        try:
+            return yuan_to_fen(data, field=self.field_name or "amount")
+        except AmountError as exc:
+            raise serializers.ValidationError(exc.extra["fields"][self.field_name or "amount"][0]) from None
+
+    def to_representation(self, value):
+        return _yuan(value)
+
+
+class PayoutWriteSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=PayoutCategory.choices)
+    expense_account = serializers.CharField(required=False, allow_blank=True, default="")
+    payee_name = serializers.CharField(max_length=100)
+    payee_account = serializers.CharField(
+        max_length=40, help_text="Full account number; only a masked form is kept."
+    )
+    payee_company = serializers.PrimaryKeyRelatedField(
+        queryset=PropertyCompany.objects.all(), required=False, allow_null=True, default=None
+    )
+    amount = YuanField()
+    purpose = serializers.CharField()
+    resolution_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    resolution_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def service_fields(self) -> dict:
+        data = dict(self.validated_data)
+        if "amount" in data:
+            data["amount_fen"] = data.pop("amount")
+        return data
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PayoutAttachment
+        fields = [
+            "id",
+            "kind",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_at",
+            "download_url",
+        ]
+
+    def get_download_url(self, obj) -> str:
+        return reverse(
+            "api:payout-attachment-download",
+            kwargs={"slug": self.context["compound"].slug, "pk": obj.request_id, "attachment_pk": obj.pk},
+        )
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=AttachmentKind.choices)
+    file = serializers.FileField(help_text="PDF, PNG or JPEG; the type is checked by content.")
+
+
+class SignatureSerializer(serializers.ModelSerializer):
+    signer = serializers.SerializerMethodField()
+    role_label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PayoutSignature
+        fields = [
+            "id",
+            "signer",
+            "role",
+            "role_label",
+            "step",
+            "decision",
+            "comment",
+            "content_hash",
+            "second_factor",
+            "second_factor_at",
+            "signed_at",
+        ]
+
+    def get_signer(self, obj) -> str:
+        return str(obj.signer)
+
+    def get_role_label(self, obj) -> str:
+        try:
+            return str(Role(obj.role).label)
+        except ValueError:
+            return obj.role
+
+
+class PayoutListSerializer(serializers.ModelSerializer):
+    amount = serializers.SerializerMethodField()
+    applicant = serializers.SerializerMethodField()
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+
+    class Meta:
+        model = PayoutRequest
+        fields = [
+            "id",
+            "status",
+            "status_label",
+            "category",
+            "category_label",
+            "payee_name",
+            "amount",
+            "amount_fen",
+            "applicant",
+            "submitted_at",
+            "waiting_since",
+            "created_at",
+        ]
+
+    def get_amount(self, obj) -> str:
+        return _yuan(obj.amount_fen)
+
+    def get_applicant(self, obj) -> str:
+        return str(obj.applicant)
+
+
+class JournalEntryRefSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    effective_date = serializers.DateField()
+    hash = serializers.CharField()
+    prev_hash = serializers.CharField()
+
+
+class PayoutDetailSerializer(PayoutListSerializer):
+    attachments = serializers.SerializerMethodField()
+    signatures = serializers.SerializerMethodField()
+    journal_entry = serializers.SerializerMethodField()
+    payee_company = serializers.PrimaryKeyRelatedField(read_only=True)
+    order_pdf_url = serializers.SerializerMethodField()
+
+    class Meta(PayoutListSerializer.Meta):
+        fields = [
+            *PayoutListSerializer.Meta.fields,
+            "expense_account",
+            "payee_account_masked",
+            "payee_company",
+            "purpose",
+            "resolution_number",
+            "resolution_date",
+            "content_hash",
+            "rejection_reason",
+            "decided_at",
+            "bank_reference",
+            "payment_date",
+            "paid_at",
+            "journal_entry",
+            "attachments",
+            "signatures",
+            "order_pdf_url",
+        ]
+
+    def get_attachments(self, obj) -> list[dict]:
+        return AttachmentSerializer(obj.attachments.all(), many=True, context=self.context).data
+
+    def get_signatures(self, obj) -> list[dict]:
+        return SignatureSerializer(obj.signatures.all(), many=True).data
+
+    def get_journal_entry(self, obj) -> dict | None:
+        if obj.journal_entry_id is None:
+            return None
+        return JournalEntryRefSerializer(obj.journal_entry).data
+
+    def get_order_pdf_url(self, obj) -> str | None:
+        if obj.journal_entry_id is None:
+            return None
+        return reverse("api:payout-order", kwargs={"slug": obj.compound.slug, "pk": obj.pk})
+
+
+class SignSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    totp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The authenticator code now; without it the session's recent TOTP/WebAuthn check is used.",
+    )
+
+
+class RejectSerializer(SignSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PaySerializer(serializers.Serializer):
+    bank_reference = serializers.CharField(max_length=80)
+    payment_date = serializers.DateField()
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    cash_fen = serializers.IntegerField()
+    holds_fen = serializers.IntegerField()
+    reserve_fen = serializers.IntegerField()
+    available_fen = serializers.IntegerField()
+    available_for_necessary_costs_fen = serializers.IntegerField()
+    cash = serializers.CharField()
+    holds = serializers.CharField()
+    reserve = serializers.CharField()
+    available = serializers.CharField()
+    available_for_necessary_costs = serializers.CharField()
+
+    @staticmethod
+    def from_availability(availability) -> dict:
+        values = {
+            "cash": availability.cash,
+            "holds": availability.holds,
+            "reserve": availability.reserve,
+            "available": availability.available,
+            "available_for_necessary_costs": availability.available_for_necessary_costs,
+        }
+        out = {}
+        for name, fen in values.items():
+            out[f"{name}_fen"] = fen
+            out[name] = _yuan(fen)
+        return out
