@@ -197,6 +197,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a field called "kind"; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "EntryKindEnum": "escrow.models.ledger.EntryKind",
+        "AttachmentKindEnum": "escrow.models.payouts.AttachmentKind",
+        "StatementLineKindEnum": [("bill", "bill"), ("payment", "payment")],
+    },
 }
 
 LOGGING = {

@@ -66,11 +66,13 @@ def test_a_steward_sees_balances_but_not_the_journal(ledgers):
     assert response.context["entries"] == []
 
 
-def test_the_page_is_in_chinese_by_default_and_english_on_request(ledgers):
+def test_the_page_is_in_chinese_by_default_and_english_on_request(ledgers, settings):
+    settings.LANGUAGE_CODE = "zh-hans"  # the real default (tests otherwise read English msgids)
     client = Client()
     client.force_login(ledgers.resident)
     response = client.get(reverse("escrow:ledger", args=[ledgers.a.slug]))
     assert '<html lang="zh-hans">' in response.content.decode()
+    assert "共管账户账本" in response.content.decode()
     response = client.get(reverse("escrow:ledger", args=[ledgers.a.slug]), headers={"accept-language": "en"})
     assert '<html lang="en">' in response.content.decode()
     assert "Escrow ledger" in response.content.decode()
