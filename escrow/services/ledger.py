@@ -201,10 +201,15 @@ def ledger_post_batch(*, compound: Compound, requests: list[PostingRequest], act
 
     # Idempotency: keys already posted (by an earlier call) and keys repeated in this batch.
     keys = [p.request.idempotency_key for p in plans if p.request.idempotency_key]
-    existing = {
-        entry.idempotency_key: entry
-        for entry in JournalEntry.objects.filter(compound_id=compound.pk, idempotency_key__in=keys)
-    }
+    existing: dict[str, JournalEntry] = {}
+    # In chunks: SQLite caps the number of parameters of one statement.
+    for start in range(0, len(keys), 5000):
+        existing.update(
+            (entry.idempotency_key, entry)
+            for entry in JournalEntry.objects.filter(
+                compound_id=compound.pk, idempotency_key__in=keys[start : start + 5000]
+            )
+        )
     results: list[PostingResult | None] = [None] * len(plans)
     seen_in_batch: dict[str, tuple[int, str]] = {}
     to_post: list[tuple[int, _Plan]] = []
@@ -326,33 +331,42 @@ def ledger_post_batch(*, compound: Compound, requests: list[PostingRequest], act
     return results  # type: ignore[return-value]
 
 
+_ENTRY_KINDS = frozenset(EntryKind.values)
+
+
+def _where(index: int, total: int) -> str:
+    """' (row 12)' in a batch's error messages; built only when a message is."""
+    return _(" (row %(row)s)") % {"row": index + 1} if total > 1 else ""
+
+
 def _plan(request: PostingRequest, accounts: dict, escrow: EscrowAccount, index: int, total: int) -> _Plan:
     """Validate one request and resolve its legs to accounts. Errors name the row when batched."""
-    where = _(" (row %(row)s)") % {"row": index + 1} if total > 1 else ""
-    if request.kind not in EntryKind.values:
+    if request.kind not in _ENTRY_KINDS:
         raise LedgerError(
-            _("Unknown entry kind “%(kind)s”%(where)s.") % {"kind": request.kind, "where": where}
+            _("Unknown entry kind “%(kind)s”%(where)s.")
+            % {"kind": request.kind, "where": _where(index, total)}
         )
     memo = (request.memo or "").strip()
     if not memo:
         raise LedgerError(
-            _("memo: an entry needs a memo%(where)s.") % {"where": where}, extra={"fields": {"memo": []}}
+            _("memo: an entry needs a memo%(where)s.") % {"where": _where(index, total)},
+            extra={"fields": {"memo": []}},
         )
     if len(memo) > 200:
-        raise LedgerError(_("memo: at most 200 characters%(where)s.") % {"where": where})
+        raise LedgerError(_("memo: at most 200 characters%(where)s.") % {"where": _where(index, total)})
     request.memo = memo
     if not isinstance(request.effective_date, dt.date) or isinstance(request.effective_date, dt.datetime):
-        raise LedgerError(_("effective_date: not a date%(where)s.") % {"where": where})
+        raise LedgerError(_("effective_date: not a date%(where)s.") % {"where": _where(index, total)})
     if request.effective_date < escrow.opened_on:
         raise LedgerError(
             _("effective_date: %(d)s is before the escrow account opened (%(o)s)%(where)s.")
-            % {"d": request.effective_date, "o": escrow.opened_on, "where": where},
+            % {"d": request.effective_date, "o": escrow.opened_on, "where": _where(index, total)},
             extra={"fields": {"effective_date": []}, "row": index + 1},
         )
     if request.effective_date > timezone.localdate():
         raise LedgerError(
             _("effective_date: %(d)s is in the future%(where)s.")
-            % {"d": request.effective_date, "where": where},
+            % {"d": request.effective_date, "where": _where(index, total)},
             extra={"fields": {"effective_date": []}, "row": index + 1},
         )
     if request.reverses is not None:
@@ -361,16 +375,18 @@ def _plan(request: PostingRequest, accounts: dict, escrow: EscrowAccount, index:
         if request.reverses.kind == EntryKind.REVERSAL:
             raise LedgerError(_("A reversal cannot be reversed; post a new entry instead."))
     if len(request.legs) < 2:
-        raise LedgerError(_("An entry needs at least one debit and one credit%(where)s.") % {"where": where})
+        raise LedgerError(
+            _("An entry needs at least one debit and one credit%(where)s.") % {"where": _where(index, total)}
+        )
     debits = credits = 0
     lines = []
     for leg in request.legs:
         if not isinstance(leg.amount, int) or isinstance(leg.amount, bool):
-            raise LedgerError(_("Amounts are integer fen%(where)s.") % {"where": where})
+            raise LedgerError(_("Amounts are integer fen%(where)s.") % {"where": _where(index, total)})
         if leg.amount <= 0 or leg.amount > MAX_AMOUNT_FEN:
             raise LedgerError(
                 _("amount: %(a)s fen is not a valid line amount%(where)s.")
-                % {"a": leg.amount, "where": where},
+                % {"a": leg.amount, "where": _where(index, total)},
                 extra={"fields": {"amount": []}, "row": index + 1},
             )
         if leg.side not in (Side.DEBIT, Side.CREDIT):
@@ -389,7 +405,7 @@ def _plan(request: PostingRequest, accounts: dict, escrow: EscrowAccount, index:
     if debits != credits or debits == 0:
         raise LedgerError(
             _("Unbalanced entry%(where)s: debits %(d)s ≠ credits %(c)s.")
-            % {"where": where, "d": format_yuan(debits), "c": format_yuan(credits)}
+            % {"where": _where(index, total), "d": format_yuan(debits), "c": format_yuan(credits)}
         )
     fingerprint = content_fingerprint(
         kind=request.kind,
