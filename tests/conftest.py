@@ -3,6 +3,7 @@ import shutil
 
 import pytest
 from django.db import connection
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from tests.factories import make_world
@@ -20,6 +21,16 @@ def pytest_report_header(config):
 
     db = settings.DATABASES["default"]
     return f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}"
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in settings.LANGUAGE_CODE. A request activates its language in
+    the thread and leaves it there; without this, a Chinese page in one test would turn
+    the next test's own gettext calls Chinese."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 from drf_spectacular.generators import SchemaGenerator
 
 from escrow.models import GENESIS_HASH, Category, EntryKind, EscrowAccount, JournalEntry
@@ -21,9 +20,9 @@ from escrow.serializers import JournalEntrySerializer
 from escrow.services.ledger import ledger_reverse
 from tests.escrow.test_ledger_support import open_escrow, pay_in, pay_out
 
-# The API speaks the site's default language (Chinese) to a client that asks for none.
-with translation.override("zh-hans"):
-    NOT_FOUND = {"message": translation.gettext("Not found."), "extra": {}}
+# The API speaks the site's default language to a client that asks for none (tests run
+# with LANGUAGE_CODE = "en"; the production default is Chinese).
+NOT_FOUND = {"message": "Not found.", "extra": {}}
 
 ENTRY_READERS = ["resident", "company_staff", "committee_member", "community_official", "street_admin"]
 NOT_MEMBERS = ["stranger", "outsider"]
