@@ -157,6 +157,15 @@ def active_memberships(user, on=None) -> QuerySet[Membership]:
 
 def _membership_compound_q(membership: Membership, on) -> Q:
     """The compounds a membership reaches."""
+    if membership.compound_id and membership.party == Party.COMPANY:
+        # Company people assigned to a compound act there only while their company
+        # serves it: a handover ends the old company's powers without anyone having
+        # to end each membership by hand.
+        return Q(
+            pk=membership.compound_id,
+            contracts__company_id=membership.company_id,
+            contracts__status=ServiceContract.Status.ACTIVE,
+        )
     if membership.compound_id:
         return Q(pk=membership.compound_id)
     if membership.party == Party.STREET_OFFICE:
@@ -218,13 +227,18 @@ def standing_in(user, compound: Compound, on=None) -> Standing:
     memberships = (
         active_memberships(user, on)
         .filter(
-            Q(compound=compound)
+            (Q(compound=compound) & ~Q(party=Party.COMPANY))
             | Q(compound__isnull=True, community_id=compound.community_id)
             | Q(street_office_id=compound.community.street_office_id)
-            | Q(
-                compound__isnull=True,
-                company__contracts__compound=compound,
-                company__contracts__status=ServiceContract.Status.ACTIVE,
+            # Company people (company-wide, or assigned to this compound) only while
+            # their company serves this compound.
+            | (
+                (Q(compound__isnull=True) | Q(compound=compound))
+                & Q(
+                    party=Party.COMPANY,
+                    company__contracts__compound=compound,
+                    company__contracts__status=ServiceContract.Status.ACTIVE,
+                )
             )
         )
         .distinct()

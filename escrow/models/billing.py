@@ -234,6 +234,13 @@ class Payment(models.Model):
                 condition=~Q(reference=""),
                 name="payment_source_reference_unique",
             ),
+            # One escrow account per compound, so a bank's transaction reference is unique
+            # in the compound whatever the mapping (a free-text label) is called.
+            models.UniqueConstraint(
+                fields=["compound", "reference"],
+                condition=Q(source="import"),
+                name="payment_bank_reference_unique",
+            ),
             # Each source carries the reference that makes it post only once.
             models.CheckConstraint(
                 condition=(

@@ -378,7 +378,7 @@ def statement_import(
     parsed = parse_statement(text, mapping=mapping, account=account, encoding=encoding)
     if parsed.problems:
         raise _refuse(parsed.problems, truncated=len(parsed.problems) >= MAX_PROBLEMS)
-    already = _posted_before(compound, mapping.bank_name, parsed.rows)
+    already = _posted_before(compound, parsed.rows)
     matcher = None
     for row in parsed.rows:
         if row.reference not in already:
@@ -394,7 +394,7 @@ def statement_import(
     )
 
 
-def _posted_before(compound: Compound, bank: str, rows: list[StatementRow]) -> dict[str, tuple[int, dt.date]]:
+def _posted_before(compound: Compound, rows: list[StatementRow]) -> dict[str, tuple[int, dt.date]]:
     """Bank references of these rows already posted: reference → (amount, date).
 
     One range scan over the statement's dates rather than an IN list of every
@@ -409,8 +409,9 @@ def _posted_before(compound: Compound, bank: str, rows: list[StatementRow]) -> d
             compound=compound,
             received_on__gte=min(row.day for row in rows),
             received_on__lte=max(row.day for row in rows),
+            # Not filtered by the mapping's bank name: that is an editable label, and the
+            # compound has one escrow account, so its references are unique in the compound.
             source=PaymentSource.IMPORT,
-            channel=bank,
         )
         .values_list("reference", "amount_fen", "received_on")
         .iterator(chunk_size=10_000)
@@ -426,7 +427,7 @@ def _statement_post(
     # The compound's ledger lock before looking again for references already posted,
     # so a concurrent import of an overlapping statement waits, then sees this one's rows.
     EscrowAccount.objects.select_for_update().filter(compound_id=compound.pk).first()
-    posted_before = _posted_before(compound, bank, parsed.rows)
+    posted_before = _posted_before(compound, parsed.rows)
     problems = []
     new_rows: list[StatementRow] = []
     skipped = 0
@@ -475,7 +476,7 @@ def _statement_post(
                 legs=legs,
                 memo=memo,
                 effective_date=row.day,
-                idempotency_key=f"bank:{bank}:{row.reference}",
+                idempotency_key=f"bank:{row.reference}",
             )
         )
     try:
@@ -584,8 +585,8 @@ def _line_of(exc: ApplicationError, rows: list[StatementRow], bank: str) -> int 
     if isinstance(index, int) and 0 < index <= len(rows):
         return rows[index - 1].line
     key = exc.extra.get("idempotency_key")
-    if isinstance(key, str) and key.startswith(f"bank:{bank}:"):
-        reference = key.removeprefix(f"bank:{bank}:")
+    if isinstance(key, str) and key.startswith("bank:"):
+        reference = key.removeprefix("bank:")
         return next((row.line for row in rows if row.reference == reference), None)
     return None
 

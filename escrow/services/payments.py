@@ -4,7 +4,7 @@ imports.py, the payment-notification webhook in webhooks.py; all of them post th
 ``escrow.services.ledger`` and nothing else.
 
 Exactly once (DESIGN.md §5.5): each payment's journal entry carries an idempotency
-key derived from its source — ``receipt:<no>``, ``bank:<bank>:<ref>``,
+key derived from its source — ``receipt:<no>``, ``bank:<ref>``,
 ``webhook:<provider>:<txn>``, ``suspense:<payment id>`` — and the Payment row has a
 unique constraint on the same reference. The ledger checks the key under the
 compound's lock, so a double-submitted form or a replay returns the first payment.

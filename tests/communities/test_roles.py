@@ -93,3 +93,24 @@ def test_an_ended_street_office_membership_reaches_no_compound(world):
     assert set(compounds_visible_to(world.stranger)) == {world.a, world.b}
     services.membership_end(membership=membership, end_date=dt.date(2025, 1, 1), actor=None)
     assert not compounds_visible_to(world.stranger).exists()
+
+
+def test_the_old_companys_staff_lose_their_powers_at_a_handover(world):
+    """After 物业更迭 the outgoing company's on-site staff no longer act in the compound,
+    though nobody ended their memberships by hand."""
+    import datetime as dt
+
+    from communities import services
+    from communities.permissions import Capability, compounds_visible_to, standing_in
+
+    assert standing_in(world.staff, world.a).can(Capability.APPLY_PAYOUT)
+    newcomer = services.property_company_create(name="新接物业", actor=None)
+    services.contract_handover(
+        compound=world.a, company=newcomer, start_date=dt.date(2026, 1, 1), fee_rate_fen=130, actor=None
+    )
+    standing = standing_in(world.staff, world.a)
+    assert standing.roles == set()
+    assert not standing.can(Capability.APPLY_PAYOUT)
+    assert world.a not in compounds_visible_to(world.staff)
+    # The employment itself still counts for segregation of duties.
+    assert world.company.pk in standing.company_ids
