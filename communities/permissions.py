@@ -1,7 +1,7 @@
 """Who may see and do what, in which compound (DESIGN.md §2).
 
 Every private read goes through ``compounds_visible_to`` / ``access_compound`` and
-every action checks a capability with ``has_capability``/``require_capability``.
+every action checks a capability with ``standing_in(user, compound).can(capability)``.
 A compound the user may not see answers exactly like one that does not exist.
 """
 
@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from common.errors import NotFoundError, PermissionDeniedError
+from common.errors import NotFoundError
 from communities.models import (
     Compound,
     Membership,
@@ -257,10 +257,6 @@ def standing_in(user, compound: Compound, on=None) -> Standing:
     return standing
 
 
-def has_capability(user, compound: Compound, capability: Capability) -> bool:
-    return standing_in(user, compound).can(capability)
-
-
 def access_compound(
     user, slug: str, capability: Capability = Capability.VIEW_MEMBERS_AREA
 ) -> tuple[Compound, Standing]:
@@ -275,15 +271,6 @@ def access_compound(
     if not standing.can(capability):
         raise Http404
     return compound, standing
-
-
-def require_capability(standing: Standing, capability: Capability) -> None:
-    """For services: refuse an action the actor's roles do not allow."""
-    if not standing.can(capability):
-        raise PermissionDeniedError(
-            "Your roles in this compound do not allow this action.",
-            extra={"capability": str(capability)},
-        )
 
 
 def get_compound_for_api(user, pk_or_slug, capability: Capability = Capability.VIEW_MEMBERS_AREA):

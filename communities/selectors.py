@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
-from django.utils import timezone
 
 from communities.models import (
     Building,
@@ -20,7 +19,7 @@ from communities.models import (
     Unit,
     _active_q,
 )
-from communities.permissions import Standing, active_memberships, compounds_visible_to, standing_in
+from communities.permissions import Standing, compounds_visible_to, standing_in
 
 
 def current_duty_list(compound: Compound) -> DutyListVersion | None:
@@ -58,13 +57,6 @@ def active_contract(compound: Compound) -> ServiceContract | None:
     )
 
 
-@dataclass
-class PublicCommitteeSeat:
-    role_label: str
-    title: str
-    name: str  # surname + 先生/女士 would need gender; the public page shows the given display name
-
-
 def committee_seats(compound: Compound) -> list[Membership]:
     """Current committee members (names only; never phone numbers)."""
     return list(
@@ -98,20 +90,12 @@ def my_compounds(user) -> list[MyCompound]:
     return [MyCompound(c, standing_in(user, c)) for c in compounds_visible_to(user).order_by("name")]
 
 
-def memberships_of(user):
-    return active_memberships(user).select_related("street_office", "community", "company", "compound")
-
-
 def compound_members(compound: Compound) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(_active_q(), compound=compound)
         .select_related("user")
         .order_by("party", "role")
     )
-
-
-def today():
-    return timezone.localdate()
 
 
 def users_with_roles(compound: Compound, roles) -> list:

@@ -126,11 +126,6 @@ def _overlapping_findall(pattern: re.Pattern, text: str):
         position = found.start() + 1
 
 
-def unit_by_reference(compound: Compound, text: str) -> Unit | None:
-    """The unit a person typed (full reference, or just building-entrance-number)."""
-    return UnitMatcher.for_compound(compound).match(text)
-
-
 # --------------------------------------------------------------------------- months
 
 

@@ -238,7 +238,3 @@ class JournalLine(models.Model):
 
     def __str__(self):
         return f"{self.side} {self.account.code} {self.amount}"
-
-    @property
-    def signed_amount(self) -> int:
-        return self.amount if self.side == Side.DEBIT else -self.amount

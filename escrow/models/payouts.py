@@ -162,10 +162,6 @@ class PayoutRequest(models.Model):
     def __str__(self):
         return f"#{self.pk} {self.get_category_display()} {self.payee_name}"
 
-    @property
-    def is_holding(self) -> bool:
-        return self.status in HOLDING_STATUSES
-
 
 def _attachment_path(instance, filename):
     # The stored name is random: the uploader's file name is kept only as data.
@@ -305,10 +301,6 @@ class NecessaryCostBudget(models.Model):
 
     def __str__(self):
         return f"{self.compound} {self.year}"
-
-    @property
-    def monthly_total_fen(self) -> int:
-        return sum(line.monthly_amount_fen for line in self.lines.all())
 
 
 class BudgetLine(models.Model):

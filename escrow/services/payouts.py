@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -1047,11 +1047,3 @@ def payouts_draft_monthly(*, period: dt.date) -> int:
             )
             created += 1
     return created
-
-
-def signature_counts(payout: PayoutRequest) -> dict:
-    return dict(
-        PayoutSignature.objects.filter(request=payout, decision=Decision.APPROVE)
-        .values_list("step")
-        .annotate(n=Count("id"))
-    )

@@ -369,6 +369,38 @@ def _approved_budget(world, monthly_fen: int):
     return budget
 
 
+def test_a_budget_is_signed_like_a_payout_and_a_rejected_one_reserves_nothing(small):
+    pw = small
+    year = services._next_month(timezone.localdate()).year
+    budget = services.budget_create(
+        compound=pw.a,
+        year=year,
+        actor=pw.staff,
+        lines=[
+            {
+                "expense_account": "nc_security",
+                "payee_name": "咸宁安保公司",
+                "payee_account": "6222000033334444",
+                "monthly_amount_fen": 3_000_00,
+            }
+        ],
+    )
+    budget = services.budget_submit(budget=budget, actor=pw.staff)
+    with pytest.raises(services.SegregationError):
+        services.budget_approve(budget=budget, actor=pw.staff, second_factor=fresh())
+    with pytest.raises(services.StepUpRequiredError):
+        services.budget_approve(budget=budget, actor=pw.committee, second_factor=None)
+    budget = services.budget_approve(budget=budget, actor=pw.committee, second_factor=fresh())
+    with pytest.raises(services.SegregationError):
+        services.budget_reject(budget=budget, actor=pw.committee, second_factor=fresh(), reason="再议")
+    budget = services.budget_reject(
+        budget=budget, actor=pw.committee2, second_factor=fresh(), reason="金额偏高"
+    )
+    assert (budget.status, budget.rejection_reason) == ("rejected", "金额偏高")
+    assert services.payout_availability(pw.a).reserve == 0
+    assert services.payouts_draft_monthly(period=dt.date(year, 1, 1)) == 0
+
+
 def test_only_necessary_costs_may_use_the_reserve(small):
     pw = small
     _approved_budget(pw, monthly_fen=5_000_00)
