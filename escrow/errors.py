@@ -15,3 +15,9 @@ class InsufficientFundsError(LedgerError):
 
 class IdempotencyConflictError(ConflictError):
     """The idempotency key was already used for different content."""
+
+
+class PeriodClosedError(LedgerError):
+    """The entry is dated in a quarter whose books are closed (already disclosed)."""
+
+    status_code = 409

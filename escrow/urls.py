@@ -10,4 +10,6 @@ urlpatterns: list = [
     path("c/<slug:slug>/ledger/", views.ledger_page, name="ledger"),
     path("", include("escrow.billing_urls")),
     path("", include("escrow.payout_urls")),
+    path("", include("escrow.disclosure_urls")),
+    path("", include("escrow.myfee_urls")),
 ]

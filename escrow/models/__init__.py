@@ -1,6 +1,6 @@
 """Escrow models, one module per concern: ledger.py (accounts and journal),
 billing.py (fee bills, payments in, bank statement imports), payouts.py (requests,
-signatures, budgets)."""
+signatures, budgets), disclosures.py (quarterly disclosures)."""
 
 from escrow.models.billing import (
     BankStatementMapping,
@@ -9,6 +9,13 @@ from escrow.models.billing import (
     PaymentMethod,
     PaymentSource,
     StatementImport,
+)
+from escrow.models.disclosures import (
+    FORMAT_CONTENT_TYPES,
+    Disclosure,
+    DisclosureFile,
+    DisclosureFormat,
+    DisclosureStatus,
 )
 from escrow.models.ledger import (
     DEBIT_NORMAL,
@@ -45,6 +52,7 @@ __all__ = [
     "CATEGORY_EXPENSE_ACCOUNTS",
     "DEBIT_NORMAL",
     "DEFAULT_CHART",
+    "FORMAT_CONTENT_TYPES",
     "GENESIS_HASH",
     "HOLDING_STATUSES",
     "NECESSARY_COST_CATEGORIES",
@@ -55,6 +63,10 @@ __all__ = [
     "BudgetStatus",
     "Category",
     "Decision",
+    "Disclosure",
+    "DisclosureFile",
+    "DisclosureFormat",
+    "DisclosureStatus",
     "EntryKind",
     "EscrowAccount",
     "FeeBill",

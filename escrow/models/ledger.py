@@ -36,6 +36,15 @@ class EscrowAccount(models.Model):
     opened_on = models.DateField(_("opened on"))
     entry_count = models.BigIntegerField(_("entries"), default=0)
     head_hash = models.CharField(_("chain head"), max_length=64, default=GENESIS_HASH)
+    closed_through = models.DateField(
+        _("books closed through"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Entries dated on or before this day are refused: the quarter has been disclosed. "
+            "Set by the disclosure build; moved back only by an audited reopening."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -234,6 +243,10 @@ class JournalLine(models.Model):
             models.UniqueConstraint(
                 fields=["account", "account_version"], name="line_account_version_unique"
             ),
+        ]
+        indexes = [
+            # Filtering the journal by account or category walks entries newest first.
+            models.Index(fields=["account", "entry"], name="line_account_entry_idx"),
         ]
 
     def __str__(self):

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from common.money import MAX_AMOUNT_FEN, format_yuan
 from communities.audit import audit_record
 from communities.models import Compound
-from escrow.errors import IdempotencyConflictError, InsufficientFundsError, LedgerError
+from escrow.errors import IdempotencyConflictError, InsufficientFundsError, LedgerError, PeriodClosedError
 from escrow.hashing import content_fingerprint, entry_hash
 from escrow.models import (
     DEFAULT_CHART,
@@ -238,6 +238,26 @@ def ledger_post_batch(*, compound: Compound, requests: list[PostingRequest], act
         if key:
             seen_in_batch[key] = (index, plan.fingerprint)
         to_post.append((index, plan))
+
+    # Closed books: a disclosed quarter's figures never change under it. Checked after the
+    # idempotency lookup, so a replay of an entry posted before the closing still answers
+    # with the first result.
+    if escrow.closed_through is not None:
+        for index, plan in to_post:
+            if plan.request.effective_date <= escrow.closed_through:
+                raise PeriodClosedError(
+                    _(
+                        "effective_date: the books are closed through %(closed)s (that quarter has "
+                        "been disclosed); %(d)s cannot be posted%(where)s. Date it later, or ask a "
+                        "community official to reopen the quarter and issue a corrected disclosure."
+                    )
+                    % {
+                        "closed": escrow.closed_through,
+                        "d": plan.request.effective_date,
+                        "where": _where(index, len(plans)),
+                    },
+                    extra={"fields": {"effective_date": []}, "row": index + 1},
+                )
 
     # Reversals: an entry is reversed at most once, and a reversal is not reversed.
     reversed_ids = [p.request.reverses.pk for _index, p in to_post if p.request.reverses is not None]

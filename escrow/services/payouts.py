@@ -753,7 +753,7 @@ def payout_pay(*, payout: PayoutRequest, actor, bank_reference: str, payment_dat
         ],
         memo=(
             _("Payout #%(n)s to %(p)s: %(purpose)s")
-            % {"n": payout.pk, "p": payout.payee_name, "purpose": payout.purpose}
+            % {"n": payout.pk, "p": public_payee(payout), "purpose": payout.purpose}
         )[:200],
         effective_date=payment_date,
         actor=actor,
@@ -790,6 +790,15 @@ def payout_pay(*, payout: PayoutRequest, actor, bank_reference: str, payment_dat
 
 
 # --------------------------------------------------------------------------- notifications
+
+
+def public_payee(payout: PayoutRequest) -> str:
+    """The payee as public pages, the ledger export and the (hashed) memo show it. A
+    refund goes to a resident, whose name is private: only its first character stays."""
+    if payout.category == PayoutCategory.REFUND:
+        name = payout.payee_name.strip()
+        return (name[:1] + "*" * max(len(name) - 1, 1)) if name else ""
+    return payout.payee_name
 
 
 def next_signers(payout) -> list:
