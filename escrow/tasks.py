@@ -46,6 +46,21 @@ def bills_generate_month(period: str | None = None) -> list[int]:
 
 
 # The payout tasks live in their own module; importing them here registers them.
+from escrow.tasks_disclosures import (  # noqa: E402
+    disclosure_build_task,
+    disclosures_build_due_task,
+    disclosures_flag_overdue_task,
+    disclosures_sweep_task,
+)
 from escrow.tasks_payouts import payouts_draft_monthly_task, payouts_remind_task  # noqa: E402
 
-__all__ = ["bills_generate", "bills_generate_month", "payouts_draft_monthly_task", "payouts_remind_task"]
+__all__ = [
+    "bills_generate",
+    "bills_generate_month",
+    "disclosure_build_task",
+    "disclosures_build_due_task",
+    "disclosures_flag_overdue_task",
+    "disclosures_sweep_task",
+    "payouts_draft_monthly_task",
+    "payouts_remind_task",
+]

@@ -246,6 +246,21 @@ CELERY_BEAT_SCHEDULE["escrow-bills-generate-month"] = {
 }
 # --- end of Payments in ---------------------------------------------------------------
 
+# Quarterly disclosures: built on the first day after each quarter; a sweep finishes
+# builds a killed worker left behind; unpublished ones are flagged after 15 days.
+CELERY_BEAT_SCHEDULE["escrow-disclosures-build-due"] = {
+    "task": "escrow.disclosures_build_due",
+    "schedule": crontab(minute=20, hour=0, day_of_month=1, month_of_year="1,4,7,10"),
+}
+CELERY_BEAT_SCHEDULE["escrow-disclosures-sweep"] = {
+    "task": "escrow.disclosures_sweep",
+    "schedule": crontab(minute="*/10"),
+}
+CELERY_BEAT_SCHEDULE["escrow-disclosures-flag-overdue"] = {
+    "task": "escrow.disclosures_flag_overdue",
+    "schedule": crontab(minute=0, hour=8),
+}
+
 # Absolute links in e-mails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Payout evidence: the largest invoice or quote accepted.
