@@ -165,3 +165,104 @@ def buildings_with_unit_counts(compound: Compound) -> QuerySet[Building]:
 
 def pilot_compounds() -> QuerySet[Compound]:
     return public_compounds().filter(is_pilot=True)
+
+
+# --------------------------------------------------------------------------- the public money block
+
+
+@dataclass(frozen=True)
+class CategoryTotal:
+    code: str
+    category: str
+    amount: int  # fen, on the account's normal side (income: credit − debit; expense: debit − credit)
+
+
+@dataclass
+class PublicFunds:
+    """What anyone may know about a compound's escrow account: the cash balance, this
+    year's income and expenses by category, and the hash chain's checkpoint."""
+
+    year: int
+    cash: int
+    income: list[CategoryTotal]
+    expenses: list[CategoryTotal]
+    entry_count: int
+    head_hash: str
+    opened_on: object  # datetime.date
+
+    @property
+    def income_total(self) -> int:
+        return sum(row.amount for row in self.income)
+
+    @property
+    def expense_total(self) -> int:
+        return sum(row.amount for row in self.expenses)
+
+
+def public_funds(compound: Compound, *, year: int | None = None) -> PublicFunds | None:
+    """None when the compound has no escrow account. Three queries: the account row (chain
+    head), the cash balance (cached on its ledger account), and one aggregate of this
+    year's income and expense lines grouped by account — its result has one row per
+    account of the chart, however long the journal; the rows it reads are found through
+    the (compound, effective_date) index of the entries."""
+    import datetime as dt
+
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from escrow.models import AccountKind, Category, EscrowAccount, JournalLine, LedgerAccount, Side
+
+    escrow = (
+        EscrowAccount.objects.filter(compound=compound).only("entry_count", "head_hash", "opened_on").first()
+    )
+    if escrow is None:
+        return None
+    year = year or timezone.localdate().year
+    cash = (
+        LedgerAccount.objects.filter(compound=compound, category=Category.ESCROW_CASH)
+        .values_list("balance", flat=True)
+        .first()
+    ) or 0
+    rows = (
+        JournalLine.objects.filter(
+            compound=compound,
+            entry__compound=compound,
+            entry__effective_date__gte=dt.date(year, 1, 1),
+            entry__effective_date__lte=dt.date(year, 12, 31),
+            account__kind__in=[AccountKind.INCOME, AccountKind.EXPENSE],
+        )
+        .values("account__code", "account__category", "account__kind")
+        .annotate(
+            debit=Sum("amount", filter=Q(side=Side.DEBIT), default=0),
+            credit=Sum("amount", filter=Q(side=Side.CREDIT), default=0),
+        )
+        .order_by("account__code")
+    )
+    income, expenses = [], []
+    for row in rows:
+        if row["account__kind"] == AccountKind.INCOME:
+            amount = row["credit"] - row["debit"]
+            target = income
+        else:
+            amount = row["debit"] - row["credit"]
+            target = expenses
+        if amount:
+            target.append(
+                CategoryTotal(code=row["account__code"], category=row["account__category"], amount=amount)
+            )
+    return PublicFunds(
+        year=year,
+        cash=cash,
+        income=income,
+        expenses=expenses,
+        entry_count=escrow.entry_count,
+        head_hash=escrow.head_hash,
+        opened_on=escrow.opened_on,
+    )
+
+
+def public_disclosures_latest(compound: Compound, n: int = 4) -> list:
+    """The version in force of the compound's ``n`` most recent published disclosures."""
+    from escrow.disclosure_selectors import latest_published
+
+    return latest_published(compound, n)
