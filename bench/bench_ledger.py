@@ -15,6 +15,13 @@ journal grows from 10k to 1M lines in one compound.
   both from genesis (timed).
 * Reads: ``cash_balance`` / ``balances_by_category`` and the entries API's first
   page, at 10k and at 1M lines, measured interleaved so drift hits both alike.
+* The resident's ledger page (``/c/<slug>/ledger/``: rows, counterparties, running
+  balances and the totals of the filter) — unfiltered, with a period and with a
+  category — at a tenth of the large journal and at the large one, against a bare
+  DB-backed Django view (20 journal entries by an indexed query, a trivial template,
+  the same middleware and signed-in session) in the same run. The period holds the
+  same number of entries at both sizes, so "flat" compares like with like. Then the
+  CSV and XLSX exports of one such period.
 """
 
 from __future__ import annotations
@@ -61,6 +68,8 @@ SMALL_LINES = 10_000
 CHUNK_ENTRIES = 100_000
 READ_ROUNDS = 400
 API_ROUNDS = 60
+PAGE_ROUNDS = 40
+PERIOD_ENTRIES = 2_000  # entries in the period of the period-filter figures, at every size
 
 
 def run(report) -> None:
@@ -83,6 +92,12 @@ def run(report) -> None:
     report.section("Ledger · entries API (keyset pages, no OFFSET, no COUNT)")
     _entries_api(report, setup)
 
+    report.section(
+        f"Ledger · the resident's ledger page at {big_lines // 10_000:,}k and {big_lines // 1000:,}k lines"
+    )
+    _build(report, setup["mid"], big_lines // 20, label=f"{big_lines // 10_000:,}k", triggers=False)
+    _ledger_page(report, setup)
+
     report.section("Ledger · verify_ledger on the large journal")
     with report.timer() as t:
         result = ledger_verify(setup["big"])
@@ -100,7 +115,13 @@ def _setup() -> dict:
         phone="+8613900000001", password="bench-not-secret", display_name="基准"
     )
     out = {"member": member}
-    for key, name in [("post", "尚城国际"), ("raw", "银泉广场"), ("small", "龙泉花园"), ("big", "温泉小区")]:
+    for key, name in [
+        ("post", "尚城国际"),
+        ("raw", "银泉广场"),
+        ("small", "龙泉花园"),
+        ("mid", "桂花苑"),
+        ("big", "温泉小区"),
+    ]:
         compound = services.compound_create(community=community, name=name, slug=f"bench-{key}", actor=None)
         escrow_account_open(
             compound=compound,
@@ -491,3 +512,156 @@ def _entries_api(report, setup) -> None:
     times = _interleaved(API_ROUNDS // 2, variants)
     for name, samples in times.items():
         report.add(f"at {big_lines // 1000:,}k: {name}", _median_ms(samples), "ms")
+
+
+# --------------------------------------------------------------------------- the resident's ledger page
+
+
+def bare_ledger(request, slug):
+    """The baseline: a Django view that reads 20 journal entries of the compound by one
+    indexed query and renders them with a trivial template."""
+    from django.http import HttpResponse
+    from django.template import engines
+
+    from communities.models import Compound
+
+    compound_id = Compound.objects.filter(slug=slug).values_list("pk", flat=True).get()
+    rows = list(
+        JournalEntry.objects.filter(compound_id=compound_id)
+        .order_by("-sequence")
+        .values_list("sequence", "effective_date", "memo")[:20]
+    )
+    template = engines["django"].from_string(
+        "<ul>{% for seq, date, memo in rows %}<li>#{{ seq }} {{ date }} {{ memo }}</li>{% endfor %}</ul>"
+    )
+    return HttpResponse(template.render({"rows": rows}, request))
+
+
+def _urlpatterns():
+    from django.urls import include, path
+
+    return [path("bench/bare-ledger/<slug:slug>/", bare_ledger), path("", include("config.urls"))]
+
+
+def __getattr__(name):
+    # This module is also the URLconf of the page benchmark (settings.ROOT_URLCONF).
+    if name == "urlpatterns":
+        return _urlpatterns()
+    raise AttributeError(name)
+
+
+def _period(compound) -> tuple[str, str, int]:
+    """A period in the middle of the journal holding about PERIOD_ENTRIES entries."""
+    n = EscrowAccount.objects.get(compound=compound).entry_count
+    span = (timezone.localdate() - OPENED_ON).days
+    days = max(1, round(PERIOD_ENTRIES * span / n))
+    start = OPENED_ON + dt.timedelta(days=span // 2)
+    end = start + dt.timedelta(days=days - 1)
+    count = JournalEntry.objects.filter(compound=compound, effective_date__range=(start, end)).count()
+    return start.isoformat(), end.isoformat(), count
+
+
+def _ledger_page(report, setup) -> None:
+    from django.test import override_settings
+
+    from escrow import selectors
+    from escrow.selectors import EntryFilters
+
+    mid, big = setup["mid"], setup["big"]
+    big_lines = report.options.big_lines
+    sizes = {f"{big_lines // 10_000:,}k": mid, f"{big_lines // 1000:,}k": big}
+    client = Client()
+    client.force_login(setup["member"], backend="django.contrib.auth.backends.ModelBackend")
+
+    def get(url, params=None):
+        def call():
+            response = client.get(url, params or {})
+            assert response.status_code == 200, response.content[:300]
+            return response
+
+        return call
+
+    periods = {label: _period(compound) for label, compound in sizes.items()}
+    with override_settings(ROOT_URLCONF=__name__):
+        calls = {"bare": get(f"/bench/bare-ledger/{big.slug}/")}
+        for label, compound in sizes.items():
+            url = f"/c/{compound.slug}/ledger/"
+            start, end, _count = periods[label]
+            calls[f"{label}: page"] = get(url)
+            calls[f"{label}: period"] = get(url, {"date_from": start, "date_to": end})
+            calls[f"{label}: category"] = get(url, {"category": "repairs"})
+        html = get(f"/c/{big.slug}/ledger/")().content.decode()
+        assert html.count("data-sequence=") == 20, "a page of 20 rows"
+        queries: list[str] = []
+        with connection.execute_wrapper(lambda execute, sql, *a: queries.append(sql) or execute(sql, *a)):
+            calls[f"{big_lines // 1000:,}k: page"]()
+        times = _interleaved(PAGE_ROUNDS, calls)
+
+    bare = _median_ms(times["bare"])
+    report.add(
+        "bare DB-backed view (20 entries, trivial template)",
+        bare,
+        "ms",
+        f"p95 {_p95_ms(times['bare']):.1f} ms",
+    )
+    for label in sizes:
+        start, end, count = periods[label]
+        for variant, note in [
+            ("page", "unfiltered: totals from the cached balances"),
+            ("period", f"{start} … {end}: {count:,} entries summed for the totals"),
+            ("category", "category=repairs: totals from the cached balance"),
+        ]:
+            name = f"{label}: {variant}"
+            report.add(f"ledger page at {name}", _median_ms(times[name]), "ms", note)
+    mid_label, big_label = list(sizes)
+    for variant in ("page", "period", "category"):
+        report.ratio(
+            f"ledger page ({variant}) ÷ bare view, at {big_label} lines",
+            _median_ms(times[f"{big_label}: {variant}"]),
+            bare,
+            target_max=2,
+        )
+    for variant in ("page", "period", "category"):
+        report.ratio(
+            f"ledger page ({variant}): {big_label} ÷ {mid_label} lines",
+            _median_ms(times[f"{big_label}: {variant}"]),
+            _median_ms(times[f"{mid_label}: {variant}"]),
+            target_max=1.5,
+            note="flat in the journal's size",
+        )
+    report.add(f"queries per ledger page at {big_label}", len(queries), "", "session, roles, reads, totals")
+
+    # Where a page's time goes, without the request around it.
+    start, end, _count = periods[big_label]
+    repairs = selectors.ledger_account_by_reference(big, "repairs")
+    period = EntryFilters(date_from=dt.date.fromisoformat(start), date_to=dt.date.fromisoformat(end))
+    parts = _interleaved(
+        PAGE_ROUNDS,
+        {
+            "totals, unfiltered": lambda: selectors.ledger_totals(big),
+            "totals, period": lambda: selectors.ledger_totals(big, period),
+            "totals, category": lambda: selectors.ledger_totals(big, EntryFilters(category=repairs)),
+            "totals, category + period": lambda: selectors.ledger_totals(
+                big, EntryFilters(category=repairs, date_from=period.date_from, date_to=period.date_to)
+            ),
+            "rows of a page": lambda: selectors.ledger_rows(
+                selectors.ledger_entry_page(big, size=20).entries
+            ),
+        },
+    )
+    for name, samples in parts.items():
+        report.add(f"at {big_label}: {name}", _median_ms(samples), "ms")
+
+    # Exports of a period (members' CSV streams; XLSX is capped at 100k rows).
+    params = {"date_from": start, "date_to": end}
+    for fmt in ("csv", "xlsx"):
+        with report.timer() as t:
+            response = client.get(f"/c/{big.slug}/ledger/export.{fmt}", params)
+            size = len(b"".join(response.streaming_content) if response.streaming else response.content)
+        assert response.status_code == 200
+        report.add(
+            f"export.{fmt} of that period at {big_label}",
+            t.seconds * 1000,
+            "ms",
+            f"{periods[big_label][2]:,} rows, {size / 1024:,.0f} KiB, {periods[big_label][2] / t.seconds:,.0f} rows/s",
+        )

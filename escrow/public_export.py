@@ -108,21 +108,6 @@ def iter_export_lines(compound: Compound, *, through: int | None = None) -> Iter
 
 def _counterparties(entry_ids: list[int]) -> dict[int, str]:
     """Masked unit of a fee payment, payee of a payout — display only, never hashed."""
-    from escrow.models import Payment, PayoutRequest
+    from escrow.selectors import counterparties_of
 
-    found: dict[int, str] = {}
-    for entry_id, building, entrance in Payment.objects.filter(
-        entry_id__in=entry_ids, unit__isnull=False
-    ).values_list("entry_id", "unit__building__name", "unit__entrance"):
-        found[entry_id] = f"{building}{entrance}单元***"
-    for entry_id, building, entrance in Payment.objects.filter(
-        assignment_entry_id__in=entry_ids, unit__isnull=False
-    ).values_list("assignment_entry_id", "unit__building__name", "unit__entrance"):
-        found[entry_id] = f"{building}{entrance}单元***"
-    from escrow.services.payouts import public_payee
-
-    for payout in PayoutRequest.objects.filter(journal_entry_id__in=entry_ids).only(
-        "journal_entry_id", "payee_name", "category"
-    ):
-        found[payout.journal_entry_id] = public_payee(payout)
-    return found
+    return {pk: c.label for pk, c in counterparties_of(entry_ids).items()}

@@ -5,13 +5,26 @@ from __future__ import annotations
 
 import functools
 
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from common.money import fen_to_yuan
-from escrow.models import Category, EntryKind
-from escrow.selectors import MAX_PAGE_SIZE, MAX_SEQUENCE, EntryFilters, ledger_account_by_reference
+from escrow.models import Category, EntryKind, LedgerAccount
+from escrow.selectors import (
+    EXPENSE,
+    INCOME,
+    MAX_PAGE_SIZE,
+    MAX_SEQUENCE,
+    EntryFilters,
+    chain_head,
+    ledger_account_by_reference,
+)
+
+SEARCH_MAX_LENGTH = 100
+# The categories a ledger row can be filed under: every one but the cash itself.
+LEDGER_CATEGORIES = tuple(value for value in Category.values if value != Category.ESCROW_CASH)
 
 
 def yuan(fen: int) -> str:
@@ -167,7 +180,70 @@ class LedgerEntryQuerySerializer(serializers.Serializer):
         max_value=MAX_SEQUENCE,
         help_text=gettext_lazy("Keyset cursor: entries with a larger sequence number (newer)."),
     )
+    category = serializers.CharField(
+        required=False,
+        max_length=30,
+        help_text=gettext_lazy(
+            "Entries booked to this ledger category, e.g. fee_income or repairs (not escrow_cash)."
+        ),
+    )
+    direction = serializers.ChoiceField(
+        choices=[
+            (INCOME, gettext_lazy("Money in (a debit on escrow cash)")),
+            (EXPENSE, gettext_lazy("Money out (a credit on escrow cash)")),
+        ],
+        required=False,
+        help_text=gettext_lazy("income: money into the escrow account; expense: money out of it."),
+    )
+    q = serializers.CharField(
+        required=False,
+        max_length=SEARCH_MAX_LENGTH,
+        allow_blank=True,
+        trim_whitespace=True,
+        help_text=gettext_lazy("Text to look for in the memo (case-insensitive)."),
+    )
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
+
+    def _opened_on(self):
+        if "opened_on" not in self.__dict__:
+            head = chain_head(self.context["compound"])
+            self.__dict__["opened_on"] = head.opened_on
+        return self.__dict__["opened_on"]
+
+    def _check_period_day(self, value):
+        """A period lies between the day the escrow account opened and today."""
+        if value > timezone.localdate():
+            raise serializers.ValidationError(
+                _("%(day)s is in the future; the ledger runs up to today (%(today)s).")
+                % {"day": value.isoformat(), "today": timezone.localdate().isoformat()}
+            )
+        opened_on = self._opened_on()
+        if opened_on is not None and value < opened_on:
+            raise serializers.ValidationError(
+                _("%(day)s is before the escrow account opened (%(opened)s).")
+                % {"day": value.isoformat(), "opened": opened_on.isoformat()}
+            )
+        return value
+
+    def validate_date_from(self, value):
+        return self._check_period_day(value)
+
+    def validate_date_to(self, value):
+        return self._check_period_day(value)
+
+    def validate_category(self, value):
+        value = value.strip()
+        if value not in LEDGER_CATEGORIES:
+            raise serializers.ValidationError(
+                _("“%(value)s” is not a ledger category; use one of: %(known)s.")
+                % {"value": value, "known": ", ".join(LEDGER_CATEGORIES)}
+            )
+        account = LedgerAccount.objects.filter(compound=self.context["compound"], category=value).first()
+        if account is None:
+            raise serializers.ValidationError(
+                _("This compound has no account for the category “%(value)s”.") % {"value": value}
+            )
+        return account
 
     def validate_account(self, value):
         account = ledger_account_by_reference(self.context["compound"], value)
@@ -192,4 +268,7 @@ class LedgerEntryQuerySerializer(serializers.Serializer):
             date_to=data.get("date_to"),
             kind=data.get("kind"),
             account=data.get("account"),
+            category=data.get("category"),
+            direction=data.get("direction"),
+            q=data.get("q") or None,
         )

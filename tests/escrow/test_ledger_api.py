@@ -260,6 +260,14 @@ def test_a_page_costs_the_same_queries_and_never_counts_or_offsets(ledgers):
         ({"date_from": "2025-04-01", "date_to": "2025-05-31"}, [4, 3]),
         ({"date_to": "2025-03-01"}, [2, 1]),
         ({"kind": "fee_payment", "account": "1001", "date_from": "2025-04-01"}, [5, 3]),
+        ({"category": "repairs"}, [4]),
+        ({"category": "fee_income", "date_to": "2025-04-30"}, [3, 2]),
+        ({"direction": "income"}, [5, 3, 2, 1]),
+        ({"direction": "expense"}, [6, 4]),  # a payout and the reversal of a payment
+        ({"q": "维修"}, [4]),
+        ({"q": "  物业费 "}, [5, 3, 2]),
+        ({"q": ""}, [6, 5, 4, 3, 2, 1]),
+        ({"category": "fee_income", "direction": "income", "date_from": "2025-04-01"}, [5, 3]),
     ],
 )
 def test_filters(ledgers, params, expected):
@@ -293,6 +301,14 @@ def test_filters_survive_paging(ledgers):
         ({"before": "3", "after": "1"}, "after"),
         ({"page_size": "0"}, "page_size"),
         ({"page_size": "201"}, "page_size"),
+        ({"category": "lottery"}, "category"),
+        ({"category": "escrow_cash"}, "category"),
+        ({"direction": "sideways"}, "direction"),
+        ({"q": "x" * 101}, "q"),
+        ({"date_from": "2999-01-01"}, "date_from"),
+        ({"date_to": "2999-01-01"}, "date_to"),
+        ({"date_from": "2024-12-31"}, "date_from"),
+        ({"date_to": "2024-12-31"}, "date_to"),
     ],
 )
 def test_a_bad_filter_is_a_400_naming_the_parameter(ledgers, params, field):
@@ -321,6 +337,7 @@ def test_the_schema_documents_the_ledger_endpoints():
     assert entries["operationId"] == "ledger_entry_list"
     names = {p["name"] for p in entries["parameters"]}
     assert {"slug", "date_from", "date_to", "kind", "account", "before", "after", "page_size"} <= names
+    assert {"category", "direction", "q"} <= names
     assert set(entries["responses"]) == {"200", "400", "403", "404"}
     assert paths["/api/v1/compounds/{slug}/ledger/chain-head/"]["get"]["operationId"] == "ledger_chain_head"
     assert paths["/api/v1/compounds/{slug}/ledger/balances/"]["get"]["operationId"] == "ledger_balances"

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
+from common.money import format_yuan
 from escrow.models import Category, EntryKind, EscrowAccount, JournalEntry, JournalLine, LedgerAccount
 from escrow.services.ledger import PostingRequest, credit, debit, ledger_post_batch
 from tests.escrow.test_ledger_support import open_escrow, pay_in, pay_out
@@ -152,3 +155,326 @@ def test_the_admin_shows_the_ledger_read_only(admin_client, ledgers, model):
 def test_the_admin_offers_no_delete_action(admin_client):
     response = admin_client.get(reverse("admin:escrow_journalentry_changelist"))
     assert b"delete_selected" not in response.content
+
+
+# --------------------------------------------------------------------------- the resident's ledger
+
+
+def build_resident_ledger(world):
+    """Compound A's journal with one of each kind of row:
+
+    1 opening balance · 2 a counter payment of unit 1-1 (masked counterparty) · 3 a bank
+    payment · 4 repairs · 5 cleaning · 6 an unidentified receipt · 7 its assignment to a
+    unit (no cash line) · 8 a payment · 9 its reversal (dated today)."""
+    from escrow.models import PaymentMethod
+    from escrow.services.ledger import ledger_reverse
+    from escrow.services.payments import payment_record
+
+    a = world.a
+    open_escrow(a, opening_fen=100_000)
+    payment_record(
+        compound=a,
+        unit=world.unit_a,
+        amount_fen=30_000,
+        method=PaymentMethod.CASH,
+        received_on=dt.date(2025, 2, 10),
+        receipt_no="R-0001",
+        actor=None,
+    )
+    pay_in(a, 123_450, memo="物业费 三月 银行到账", on=dt.date(2025, 3, 1))
+    pay_out(a, 50_000, category=Category.REPAIRS, memo="电梯维修", on=dt.date(2025, 5, 1))
+    pay_out(a, 8_000, category=Category.NC_CLEANING, memo="保洁费 五月 Invoice-A7", on=dt.date(2025, 5, 20))
+    with transaction.atomic():
+        from escrow.services.ledger import ledger_post
+
+        ledger_post(
+            compound=a,
+            kind=EntryKind.UNIDENTIFIED_RECEIPT,
+            legs=[debit(Category.ESCROW_CASH, 5_000), credit(Category.SUSPENSE, 5_000)],
+            memo="未识别到账",
+            effective_date=dt.date(2025, 6, 1),
+            actor=None,
+        )
+        ledger_post(
+            compound=a,
+            kind=EntryKind.SUSPENSE_ASSIGNMENT,
+            legs=[debit(Category.SUSPENSE, 5_000), credit(Category.FEE_INCOME, 5_000)],
+            memo="认领 未识别到账",
+            effective_date=dt.date(2025, 6, 2),
+            actor=None,
+        )
+    eight = pay_in(a, 999, memo="物业费 重复", on=dt.date(2025, 6, 3)).entry
+    ledger_reverse(entry=eight, reason="重复入账", actor=None)
+    open_escrow(world.b, opening_fen=7_700)
+    return world
+
+
+def oracle(compound, **params):
+    """The filters and totals done again by hand, in Python, over every line of the
+    compound: (matching sequences newest first, count, income, expense)."""
+    date_from = dt.date.fromisoformat(params["date_from"]) if params.get("date_from") else None
+    date_to = dt.date.fromisoformat(params["date_to"]) if params.get("date_to") else None
+    q = (params.get("q") or "").strip().lower()
+    named = {params[k] for k in ("category", "account") if params.get(k)}
+    matched = []
+    for entry in JournalEntry.objects.filter(compound=compound).order_by("-sequence"):
+        lines = list(JournalLine.objects.filter(entry=entry).select_related("account"))
+        if date_from and entry.effective_date < date_from:
+            continue
+        if date_to and entry.effective_date > date_to:
+            continue
+        if params.get("kind") and entry.kind != params["kind"]:
+            continue
+        if any(not any(ref in (ln.account.code, ln.account.category) for ln in lines) for ref in named):
+            continue
+        cash_sides = {ln.side for ln in lines if ln.account.category == Category.ESCROW_CASH}
+        if params.get("direction") == "income" and "D" not in cash_sides:
+            continue
+        if params.get("direction") == "expense" and "C" not in cash_sides:
+            continue
+        if q and q not in entry.memo.lower():
+            continue
+        matched.append((entry, lines))
+    income = expense = 0
+    for _entry, lines in matched:
+        for line in lines:
+            if named and not ({line.account.code, line.account.category} & named):
+                continue
+            signed = line.amount if line.side == "D" else -line.amount
+            if line.account.kind == "income":
+                income -= signed
+            elif line.account.kind == "expense":
+                expense += signed
+    return [e.sequence for e, _lines in matched], len(matched), income, expense
+
+
+@pytest.fixture
+def resident_ledger(world):
+    return build_resident_ledger(world)
+
+
+FILTERS = [
+    {},
+    {"date_from": "2025-03-01", "date_to": "2025-05-31"},
+    {"date_from": "2025-06-01"},
+    {"category": "repairs"},
+    {"category": "fee_income"},
+    {"category": "suspense"},
+    {"category": "owners_fund"},
+    {"category": "fee_income", "date_from": "2025-02-01", "date_to": "2025-03-31"},
+    {"direction": "income"},
+    {"direction": "expense"},
+    {"direction": "expense", "date_to": "2025-05-10"},
+    {"q": "维修"},
+    {"q": "invoice-a7"},
+    {"q": "  物业费  "},
+    {"kind": "fee_payment"},
+    {"account": "4001"},
+    {"category": "fee_income", "direction": "income", "q": "物业"},
+    {"category": "repairs", "account": "5102"},
+    {"category": "fee_income", "direction": "expense"},
+]
+
+
+@pytest.mark.parametrize(
+    "params", FILTERS, ids=lambda p: "&".join(f"{k}={v.strip()}" for k, v in p.items()) or "none"
+)
+def test_filters_and_totals_match_a_hand_count(resident_ledger, params):
+    response = page(resident_ledger.resident, resident_ledger.a.slug, **params)
+    assert response.status_code == 200, response.context["errors"]
+    sequences, count, income, expense = oracle(resident_ledger.a, **params)
+    assert [e["sequence"] for e in response.context["entries"]] == sequences
+    totals = response.context["totals"]
+    assert totals["count"] == count
+    assert totals["income"] == format_yuan(income)
+    assert totals["expense"] == format_yuan(expense)
+    assert count > 0 or params == {"category": "repairs", "account": "5102"}  # the filters do select
+
+
+def test_the_filters_are_not_vacuous(resident_ledger):
+    """The oracle itself tells filters apart (so the test above can fail)."""
+    a = resident_ledger.a
+    assert oracle(a)[0] == list(range(9, 0, -1))
+    assert oracle(a, category="repairs")[0] == [4]
+    assert oracle(a, direction="expense")[0] == [9, 5, 4]
+    assert oracle(a, category="fee_income")[1:] == (5, 30_000 + 123_450 + 5_000 + 999 - 999, 0)
+    assert oracle(a)[2:] == (158_450, 58_000)
+
+
+def test_unfiltered_and_single_category_totals_come_from_the_cache(resident_ledger):
+    from escrow.selectors import EntryFilters, ledger_totals
+
+    a = resident_ledger.a
+    repairs = LedgerAccount.objects.get(compound=a, category=Category.REPAIRS)
+    for filters in [EntryFilters(), EntryFilters(category=repairs), EntryFilters(account=repairs)]:
+        with CaptureQueriesContext(connection) as queries:
+            totals = ledger_totals(a, filters)
+        assert totals.from_cache
+        assert not any("escrow_journalline" in q["sql"] for q in queries.captured_queries)
+    assert ledger_totals(a, EntryFilters(category=repairs)).expense == 50_000
+    assert not ledger_totals(a, EntryFilters(date_from=dt.date(2025, 1, 1))).from_cache
+
+
+def test_rows_show_category_counterparty_signed_amount_and_running_balance(resident_ledger):
+    response = page(resident_ledger.resident, resident_ledger.a.slug)
+    rows = {e["sequence"]: e for e in response.context["entries"]}
+    assert (rows[1]["category"], rows[1]["amount"], rows[1]["balance"]) == (
+        "Owners' fund",
+        "+¥1,000.00",
+        "¥1,000.00",
+    )
+    assert rows[2]["counterparty"] == "1栋1单元***"
+    assert (rows[2]["category"], rows[2]["amount"], rows[2]["balance"]) == (
+        "Property fee income",
+        "+¥300.00",
+        "¥1,300.00",
+    )
+    assert (rows[4]["category"], rows[4]["amount"], rows[4]["balance"]) == (
+        "Repairs",
+        "−¥500.00",
+        "¥2,034.50",
+    )
+    assert rows[4]["direction"] == "out" and rows[3]["direction"] == "in"
+    assert rows[6]["category"] == "Unidentified receipts"
+    # An assignment moves no cash: no sign, no running balance; filed under the income.
+    assert (rows[7]["category"], rows[7]["amount"], rows[7]["balance"]) == ("Property fee income", "—", "—")
+    assert rows[9]["reverses"] == 8 and rows[8]["reversed_by"] == 9
+    assert rows[9]["amount"] == "−¥9.99"
+    html = response.content.decode()
+    assert "1栋1单元***" in html and "陈先生" not in html
+    assert 'data-label="Balance"' in html  # cells are labelled for the phone layout
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "words"),
+    [
+        ({"date_from": "2999-01-01"}, "date_from", "in the future"),
+        ({"date_to": "2999-12-31"}, "date_to", "in the future"),
+        ({"date_from": "2024-12-31"}, "date_from", "before the escrow account opened (2025-01-01)"),
+        ({"date_to": "2024-06-30"}, "date_to", "before the escrow account opened"),
+        ({"category": "lottery"}, "category", "“lottery” is not a ledger category"),
+        ({"category": "escrow_cash"}, "category", "not a ledger category"),
+        ({"direction": "sideways"}, "direction", "sideways"),
+        ({"q": "x" * 101}, "q", "100"),
+    ],
+)
+def test_bad_input_gets_a_clear_error_naming_the_field(resident_ledger, params, field, words):
+    response = page(resident_ledger.resident, resident_ledger.a.slug, **params)
+    assert response.status_code == 400
+    assert list(response.context["errors"]) == [field]
+    html = response.content.decode()
+    assert f"{field}: " in html
+    assert words in " ".join(response.context["errors"][field])
+    assert response.context["entries"] == []
+
+
+def test_a_period_up_to_today_is_fine(resident_ledger):
+    today = timezone.localdate().isoformat()
+    response = page(resident_ledger.resident, resident_ledger.a.slug, date_from="2025-01-01", date_to=today)
+    assert response.status_code == 200
+    assert len(response.context["entries"]) == 9
+
+
+def test_filtered_keyset_pages_keep_the_filter_and_the_totals(resident_ledger):
+    a = resident_ledger.a
+    with transaction.atomic():
+        ledger_post_batch(
+            compound=a,
+            requests=[
+                PostingRequest(
+                    kind=EntryKind.OTHER_INCOME,
+                    legs=[debit(Category.ESCROW_CASH, 100 + n), credit(Category.PARKING_INCOME, 100 + n)],
+                    memo=f"停车费 {n}",
+                    effective_date=dt.date(2025, 7, 1),
+                )
+                for n in range(23)
+            ],
+            actor=None,
+        )
+    first = page(resident_ledger.resident, a.slug, q="停车费", direction="income")
+    assert [e["sequence"] for e in first.context["entries"]] == list(range(32, 12, -1))
+    assert first.context["totals"]["count"] == 23
+    assert first.context["totals"]["income"] == format_yuan(sum(100 + n for n in range(23)))
+    older = first.context["older_url"]
+    assert "q=" in older and "direction=income" in older and "before=13" in older
+    second = Client()
+    second.force_login(resident_ledger.resident)
+    response = second.get(reverse("escrow:ledger", args=[a.slug]) + older)
+    assert [e["sequence"] for e in response.context["entries"]] == [12, 11, 10]
+    assert response.context["totals"]["count"] == 23
+    assert response.context["older_url"] is None
+    assert "after=12" in response.context["newer_url"]
+    # A period pages the same way (its rows come off the date index, newest first).
+    period = page(resident_ledger.resident, a.slug, date_from="2025-06-01", date_to="2025-07-01")
+    assert [e["sequence"] for e in period.context["entries"]] == list(range(32, 12, -1))
+    assert period.context["totals"]["count"] == 23 + 3  # entries 6 and 7 (June 1–2) and 8 (June 3)
+    after = page(resident_ledger.resident, a.slug, date_from="2025-06-01", date_to="2025-07-01", before=13)
+    assert [e["sequence"] for e in after.context["entries"]] == [12, 11, 10, 8, 7, 6]
+    assert after.context["older_url"] is None
+    back = page(resident_ledger.resident, a.slug, date_from="2025-06-01", date_to="2025-07-01", after=12)
+    assert [e["sequence"] for e in back.context["entries"]] == list(range(32, 12, -1))
+
+
+def test_quick_periods_stay_within_the_ledger(resident_ledger):
+    response = page(resident_ledger.resident, resident_ledger.a.slug)
+    presets = response.context["presets"]
+    assert presets, "this month at least"
+    today = timezone.localdate()
+    for preset in presets:
+        assert dt.date.fromisoformat(preset["date_from"]) >= dt.date(2025, 1, 1)
+        assert dt.date.fromisoformat(preset["date_to"]) <= today
+        assert (
+            page(
+                resident_ledger.resident,
+                resident_ledger.a.slug,
+                **{"date_from": preset["date_from"], "date_to": preset["date_to"]},
+            ).status_code
+            == 200
+        )
+
+
+def test_export_links_carry_the_filter(resident_ledger):
+    response = page(resident_ledger.resident, resident_ledger.a.slug, category="repairs", q="维修")
+    assert "category=repairs" in response.context["export_csv_url"]
+    assert response.context["export_xlsx_url"].startswith(
+        reverse("escrow:ledger-export-xlsx", args=[resident_ledger.a.slug])
+    )
+    assert "before=" not in response.context["export_csv_url"]
+
+
+# --------------------------------------------------------------------------- phone first
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("width", "cards"), [(390, True), (1200, False)])
+def test_on_a_phone_the_rows_become_cards(resident_ledger, live_server, browser, width, cards, tmp_path):
+    from django.conf import settings as django_settings
+
+    client = Client()
+    client.force_login(resident_ledger.resident, backend="django.contrib.auth.backends.ModelBackend")
+    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
+    context.add_cookies(
+        [
+            {
+                "name": django_settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    page.goto(reverse("escrow:ledger", args=[resident_ledger.a.slug]))
+    row = page.locator("#entry-4")
+    assert "电梯维修" in row.inner_text()
+    display = row.evaluate("el => getComputedStyle(el).display")
+    assert (display == "block") is cards, display
+    page.screenshot(path=str(tmp_path / f"ledger-{width}.png"), full_page=True)
+    # Nothing runs off the side of a phone screen.
+    wide = page.evaluate(
+        """(width) => [...document.querySelectorAll('main *')]
+             .filter(el => el.getBoundingClientRect().right > width)
+             .slice(0, 5).map(el => el.tagName + '.' + el.className)""",
+        width,
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, wide
+    context.close()
