@@ -4,7 +4,11 @@
 five pilot compounds with buildings and a few hundred units each, the property
 companies and their contracts (华懋物业 took over 尚城国际 on 2025-12-25 by a
 handover), the 19 duties (copied by ``compound_create``), the three-level party
-structure, stewards, a cross-appointed person, and one log-in per role.
+structure, stewards, a cross-appointed person, and one log-in per role — then a year
+of money: fee bills and payments into each pilot's escrow account (escrow/demo.py),
+payouts through the real request → review → recheck → payment workflow
+(escrow/demo_payouts.py) and every past quarter's disclosure, published
+(escrow/demo_disclosures.py).
 
 It is idempotent: every row is looked up by its natural key first and only what is
 missing is created, so a second run changes nothing (and says so), and a run that
@@ -122,6 +126,11 @@ COMPOUNDS = [
     ),
 ]
 
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董"
+GIVEN_NAMES = ["建国", "红梅", "志强", "丽娟", "海涛", "小燕", "文斌", "春华"]
+# The pilots' committees (other than 尚城国际's, see _seed_memberships) were elected then.
+ELECTED = dt.date(2024, 5, 18)
+
 # name → has a party branch (the report: three companies formed party branches).
 COMPANIES = {"华懋物业": True, "安居物业": True, "淦河物业": True, "鑫鼎物业": False}
 
@@ -206,6 +215,8 @@ class Seeder:
             self._seed_memberships,
             self._seed_other_compounds_people,
             self._seed_escrow,
+            self._seed_payouts,
+            self._seed_disclosures,
         ]
 
     def run(self) -> None:
@@ -509,24 +520,43 @@ class Seeder:
         self._assign(steward, self.buildings["shangcheng"][:3])
 
     def _seed_other_compounds_people(self) -> None:
-        """Each pilot compound gets a committee, stewards for its buildings and a
-        branch secretary; these people cannot log in (unusable passwords)."""
-        surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董"
+        """Each pilot compound gets a committee, stewards for its buildings, a staff
+        member of its property company (who files payout requests) and, where its
+        community has none, a community official (who rechecks them); these people
+        cannot log in (unusable passwords). Roles start on historical dates: the
+        payouts demo replays a year of signatures, and a role counts only from its start."""
         for number, plan in enumerate(COMPOUNDS, start=1):
             compound = self.compounds[plan.slug]
             rng = random.Random(zlib.crc32(f"people:{plan.slug}".encode()))  # noqa: S311 - demo data
             base = 1370000_0000 + number * 100
 
             def person(offset: int, title: str, rng=rng, base=base) -> User:
-                return self._user(name=f"{rng.choice(surnames)}{title}", phone=f"+86{base + offset}")
+                return self._user(name=f"{rng.choice(SURNAMES)}{title}", phone=f"+86{base + offset}")
 
             if plan.slug != "shangcheng":
                 chair = person(1, "主任")
-                self._membership(user=chair, role=Role.COMMITTEE_CHAIR, title="主任", compound=compound)
+                self._membership(
+                    user=chair, role=Role.COMMITTEE_CHAIR, title="主任", compound=compound, since=ELECTED
+                )
                 for offset in (2, 3, 4):
                     self._membership(
-                        user=person(offset, "委员"), role=Role.COMMITTEE_MEMBER, compound=compound
+                        user=person(offset, "委员"),
+                        role=Role.COMMITTEE_MEMBER,
+                        compound=compound,
+                        since=ELECTED,
                     )
+                names = random.Random(zlib.crc32(f"staff:{plan.slug}".encode()))  # noqa: S311 - demo data
+                staff = self._user(
+                    name=f"{names.choice(SURNAMES)}{names.choice(GIVEN_NAMES)}", phone=f"+86{base + 90}"
+                )
+                self._membership(
+                    user=staff,
+                    role=Role.COMPANY_STAFF,
+                    title="项目负责人",
+                    company=self.companies[plan.company],
+                    compound=compound,
+                    since=plan.contract_start,
+                )
             buildings = self.buildings[plan.slug]
             # One steward per two buildings (the steward log-in covers 尚城国际 1–3栋).
             start = 3 if plan.slug == "shangcheng" else 0
@@ -535,6 +565,22 @@ class Seeder:
                     user=person(10 + index, "管家"), role=Role.STEWARD, compound=compound
                 )
                 self._assign(steward, buildings[index : index + 2])
+        for index, (name, community) in enumerate(self.communities.items(), start=1):
+            officials = Membership.objects.filter(
+                _active_q(on=self.today), role=Role.COMMUNITY_OFFICIAL, community=community
+            )
+            if not officials.exists():
+                names = random.Random(zlib.crc32(f"official:{name}".encode()))  # noqa: S311 - demo data
+                official = self._user(
+                    name=f"{names.choice(SURNAMES)}书记", phone=f"+86{1370000_9000 + index}"
+                )
+                self._membership(
+                    user=official,
+                    role=Role.COMMUNITY_OFFICIAL,
+                    title="书记",
+                    community=community,
+                    since=dt.date(2021, 1, 1),
+                )
 
     def _seed_escrow(self) -> None:
         """A year of fee bills and payments into the pilots' escrow accounts (escrow/demo.py)."""
@@ -546,6 +592,29 @@ class Seeder:
         posted = JournalEntry.objects.count() - before
         if posted:
             self._note("ledger entries", posted)
+
+    def _seed_payouts(self) -> None:
+        """A year of payouts through the real workflow, replayed day by day (escrow/demo_payouts.py)."""
+        from escrow.demo_payouts import seed_payouts_demo
+        from escrow.models import PayoutRequest, PayoutSignature
+
+        before = PayoutRequest.objects.count(), PayoutSignature.objects.count()
+        seed_payouts_demo(stdout=self.out)
+        requests, signatures = PayoutRequest.objects.count(), PayoutSignature.objects.count()
+        if requests - before[0]:
+            self._note("payout request", requests - before[0])
+        if signatures - before[1]:
+            self._note("payout signature", signatures - before[1])
+
+    def _seed_disclosures(self) -> None:
+        """Every ended quarter disclosed and published (escrow/demo_disclosures.py); after the payouts."""
+        from escrow.demo_disclosures import seed_disclosures_demo
+        from escrow.models import Disclosure
+
+        before = Disclosure.objects.count()
+        seed_disclosures_demo(stdout=self.out)
+        if Disclosure.objects.count() - before:
+            self._note("disclosure", Disclosure.objects.count() - before)
 
     def _assign(self, steward: Membership, buildings: list[Building]) -> None:
         have = set(StewardAssignment.objects.filter(membership=steward).values_list("building_id", flat=True))
@@ -654,7 +723,8 @@ def _skip_waiting_for_the_disk() -> None:
 class Command(BaseCommand):
     help = (
         "Build the Fushan demo (浮山街道, 5 pilot compounds, companies, contracts, duties, "
-        "party units, stewards and one log-in per role) through the services. Idempotent."
+        "party units, stewards, one log-in per role, a year of fees and payouts, every past "
+        "quarter disclosed) through the services. Idempotent."
     )
 
     def add_arguments(self, parser):
