@@ -250,7 +250,8 @@ CELERY_BEAT_SCHEDULE["escrow-bills-generate-month"] = {
 # builds a killed worker left behind; unpublished ones are flagged after 15 days.
 CELERY_BEAT_SCHEDULE["escrow-disclosures-build-due"] = {
     "task": "escrow.disclosures_build_due",
-    "schedule": crontab(minute=20, hour=0, day_of_month=1, month_of_year="1,4,7,10"),
+    # Late on the first day: the last day's bank statement and late payment notices are in.
+    "schedule": crontab(minute=0, hour=22, day_of_month=1, month_of_year="1,4,7,10"),
 }
 CELERY_BEAT_SCHEDULE["escrow-disclosures-sweep"] = {
     "task": "escrow.disclosures_sweep",

@@ -62,6 +62,9 @@ logger = logging.getLogger(__name__)
 
 DISCLOSURE_FORMAT = "gongguan-disclosure/1"
 CLAIM_LEASE = dt.timedelta(minutes=10)
+# A build that keeps failing is reported after this many attempts and given up after MAX.
+REPORT_AFTER_ATTEMPTS = 3
+MAX_BUILD_ATTEMPTS = 10
 PUBLISH_WITHIN_DAYS = 15
 # The order files are rendered in; the cheap ones first.
 RENDER_ORDER = (DisclosureFormat.JSON, DisclosureFormat.CSV, DisclosureFormat.HTML, DisclosureFormat.PDF)
@@ -267,6 +270,8 @@ def disclosure_figures(
         PayoutRequest.objects.filter(compound=compound, submitted_at__lt=cutoff)
         .exclude(status=PayoutStatus.DRAFT)
         .filter(Q(decided_at__isnull=True) | Q(decided_at__gte=cutoff))
+        # Paid by the quarter's end (recorded later): an expense of the quarter, not a hold.
+        .exclude(status=PayoutStatus.PAID, payment_date__lte=end)
         .order_by("pk")
         .values_list("pk", "category", "amount_fen", "submitted_at")
     )
@@ -415,6 +420,17 @@ def _freeze(disclosure_id: int, token: int) -> None:
         disclosure.save(
             update_fields=["figures", "digest", "entry_count", "head_hash", "generated_at", "claimed_at"]
         )
+        audit_record(
+            actor=None,
+            action="disclosure.freeze",
+            obj=disclosure,
+            compound=disclosure.compound,
+            after={
+                "digest": disclosure.digest,
+                "entry_count": escrow.entry_count,
+                "head_hash": escrow.head_hash,
+            },
+        )
 
 
 def render_file(document: dict, fmt: str) -> bytes:
@@ -475,7 +491,10 @@ def disclosure_build(disclosure_id: int, *, after_file=None) -> Disclosure | Non
         return None
     except Exception as exc:
         # Leave it building with its claim: the sweep retries once the lease is over.
-        _mine(disclosure_id, token).update(last_error=f"{type(exc).__name__}: {exc}"[:2000])
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        _mine(disclosure_id, token).update(last_error=error)
+        if token == REPORT_AFTER_ATTEMPTS:
+            _notify_build_failing(disclosure_id, error)
         raise
     disclosure = Disclosure.objects.select_related("compound").get(pk=disclosure_id)
     _notify_officials_ready(disclosure)
@@ -513,7 +532,8 @@ def disclosures_sweep(*, now: dt.datetime | None = None) -> list[int]:
     ids = list(
         Disclosure.objects.filter(
             Q(status=DisclosureStatus.PENDING, created_at__lt=now - dt.timedelta(minutes=1))
-            | Q(status=DisclosureStatus.BUILDING, claimed_at__lt=now - CLAIM_LEASE)
+            | Q(status=DisclosureStatus.BUILDING, claimed_at__lt=now - CLAIM_LEASE),
+            attempts__lt=MAX_BUILD_ATTEMPTS,
         )
         .order_by("pk")
         .values_list("pk", flat=True)
@@ -615,6 +635,20 @@ def disclosure_publish(*, disclosure: Disclosure, actor) -> Disclosure:
         return disclosure
     if disclosure.status != DisclosureStatus.READY:
         raise DisclosureError(_("This disclosure is still being built; publish it once it is ready."))
+    # Same lock order as the build (disclosure, then the ledger lock).
+    escrow = EscrowAccount.objects.select_for_update().get(compound_id=disclosure.compound_id)
+    moved = JournalEntry.objects.filter(
+        compound_id=disclosure.compound_id,
+        sequence__gt=disclosure.entry_count,
+        effective_date__lte=disclosure.period_end,
+    ).exists()
+    if escrow.closed_through is None or escrow.closed_through < disclosure.period_end or moved:
+        raise DisclosureError(
+            _(
+                "The quarter was reopened after this version was built, so its figures may be out of date; "
+                "issue a corrected version and publish that."
+            )
+        )
     disclosure.status = DisclosureStatus.PUBLISHED
     disclosure.published_at = timezone.now()
     disclosure.published_by = actor
@@ -678,7 +712,21 @@ def books_reopen(*, disclosure: Disclosure, reason: str, actor) -> EscrowAccount
     reason = (reason or "").strip()
     if not reason:
         raise DisclosureError(_("reason: say why the quarter is reopened."), extra={"fields": {"reason": []}})
+    disclosure = _locked(disclosure)
     escrow = EscrowAccount.objects.select_for_update().get(compound_id=disclosure.compound_id)
+    if Disclosure.objects.filter(
+        compound_id=disclosure.compound_id,
+        year=disclosure.year,
+        quarter=disclosure.quarter,
+        status__in=[DisclosureStatus.PENDING, DisclosureStatus.BUILDING],
+    ).exists():
+        raise DisclosureError(_("A version of this quarter is being built; wait until it is ready."))
+    if Disclosure.objects.filter(
+        compound_id=disclosure.compound_id, period_start__gt=disclosure.period_end, figures__isnull=False
+    ).exists():
+        raise DisclosureError(
+            _("A later quarter has been disclosed; only the latest disclosed quarter can be reopened.")
+        )
     if escrow.closed_through is None or escrow.closed_through < disclosure.period_start:
         raise DisclosureError(_("This quarter is not closed; entries can already be dated in it."))
     if escrow.closed_through > disclosure.period_end:
@@ -756,10 +804,25 @@ def _notify_officials_ready(disclosure: Disclosure) -> None:
     compound = disclosure.compound
     with transaction.atomic():
         notify(
-            users=users_with_roles(compound, [Role.COMMUNITY_OFFICIAL]),
+            users=users_with_roles(compound, [Role.COMMUNITY_OFFICIAL, Role.STREET_ADMIN]),
             kind="disclosure.ready",
             title=_("%(compound)s: the %(y)s Q%(q)s disclosure is ready to publish")
             % {"compound": compound.name, "y": disclosure.year, "q": disclosure.quarter},
+            url=_disclosure_list_url(compound),
+            compound=compound,
+        )
+
+
+def _notify_build_failing(disclosure_id: int, error: str) -> None:
+    disclosure = Disclosure.objects.select_related("compound").get(pk=disclosure_id)
+    compound = disclosure.compound
+    with transaction.atomic():
+        notify(
+            users=users_with_roles(compound, [Role.COMMUNITY_OFFICIAL, Role.STREET_ADMIN]),
+            kind="disclosure.failing",
+            title=_("%(compound)s: the %(y)s Q%(q)s disclosure keeps failing to build")
+            % {"compound": compound.name, "y": disclosure.year, "q": disclosure.quarter},
+            body=error,
             url=_disclosure_list_url(compound),
             compound=compound,
         )

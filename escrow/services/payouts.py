@@ -751,10 +751,9 @@ def payout_pay(*, payout: PayoutRequest, actor, bank_reference: str, payment_dat
             debit(payout.expense_account, payout.amount_fen),
             credit(Category.ESCROW_CASH, payout.amount_fen),
         ],
-        memo=(
-            _("Payout #%(n)s to %(p)s: %(purpose)s")
-            % {"n": payout.pk, "p": public_payee(payout), "purpose": payout.purpose}
-        )[:200],
+        # The memo is hashed into the chain: one fixed wording (Chinese), never translated,
+        # so the entry's content does not depend on the language of whoever paid it.
+        memo=f"支出申请#{payout.pk} 收款方 {public_payee(payout)}：{payout.purpose}"[:200],
         effective_date=payment_date,
         actor=actor,
         idempotency_key=f"payout:{payout.pk}",

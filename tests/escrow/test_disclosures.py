@@ -9,6 +9,7 @@ import subprocess
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Notification
 from common.errors import PermissionDeniedError
@@ -21,6 +22,8 @@ from escrow.models import (
     EntryKind,
     EscrowAccount,
     JournalEntry,
+    PayoutRequest,
+    PayoutStatus,
 )
 from escrow.services import disclosures as svc
 from escrow.services.ledger import credit, debit, ledger_post, ledger_reverse
@@ -358,6 +361,78 @@ def test_a_correction_is_a_new_version_with_its_reason_and_the_old_one_stays(
 def test_only_the_latest_closed_quarter_can_be_reopened(example, world):
     q1 = build(example, 2026, 1)
     build(example, 2026, 2)
-    with pytest.raises(svc.DisclosureError, match="only the latest closed quarter"):
+    with pytest.raises(svc.DisclosureError, match="only the latest disclosed quarter"):
         svc.books_reopen(disclosure=q1, reason="x", actor=world.official)
     assert JournalEntry.objects.filter(compound=example).count() == 9
+
+
+# Found in review: each of these failed before the fix.
+
+
+def _aware(day, hour=12):
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def test_an_earlier_quarter_cannot_be_reopened_under_a_later_published_disclosure(example, world):
+    q1 = build(example, 2026, 1)
+    svc.disclosure_publish(disclosure=q1, actor=world.official)
+    q2 = build(example, 2026, 2)
+    svc.disclosure_publish(disclosure=q2, actor=world.official)
+    svc.books_reopen(disclosure=q2, reason="补记", actor=world.official)
+    # Q2's published opening balance depends on Q1: Q1 must stay closed.
+    with pytest.raises(svc.DisclosureError):
+        svc.books_reopen(disclosure=q1, reason="改一月", actor=world.official)
+    # (on the current code the line above passes, and then this posting is accepted,
+    # silently changing Q2's published opening balance)
+    with pytest.raises(PeriodClosedError):
+        pay_in(example, 1_00, on=dt.date(2026, 1, 15))
+
+
+def test_a_ready_disclosure_cannot_be_published_once_its_quarter_was_reopened(example, world):
+    q1 = build(example, 2026, 1)  # ready, not published
+    svc.books_reopen(disclosure=q1, reason="漏记一笔", actor=world.official)
+    pay_in(example, 10_00, on=dt.date(2026, 3, 31))  # the ledger now differs from q1's figures
+    with pytest.raises(svc.DisclosureError):
+        svc.disclosure_publish(disclosure=q1, actor=world.official)
+    # (current code: published, and the quarter stays open under it:)
+    pay_in(example, 20_00, on=dt.date(2026, 3, 31))
+
+
+def test_a_payout_paid_in_the_quarter_is_not_also_an_open_hold(example, world):
+    entry = pay_out(example, 40_00, category=Category.REPAIRS, on=dt.date(2026, 3, 30)).entry
+    PayoutRequest.objects.create(
+        compound=example,
+        applicant=world.official,
+        category="repair",
+        expense_account=Category.REPAIRS,
+        payee_name="某维修公司",
+        payee_account_masked="6222 **** 0001",
+        amount_fen=40_00,
+        purpose="水泵维修",
+        status=PayoutStatus.PAID,
+        submitted_at=_aware(dt.date(2026, 3, 20)),
+        # payout_pay sets decided_at = paid_at = when it was *recorded* (here 2 April),
+        # payment_date = the bank transfer's date (30 March, in Q1).
+        decided_at=_aware(dt.date(2026, 4, 2)),
+        paid_at=_aware(dt.date(2026, 4, 2)),
+        payment_date=dt.date(2026, 3, 30),
+        bank_reference="TR-1",
+        journal_entry=entry,
+    )
+    f = svc.disclosure_figures(example, 2026, 1)
+    assert any(i["entry"] == entry.sequence and i["payout"] for i in f["expense_items"])
+    assert f["open_holds"]["amount"] == 0, f["open_holds"]  # current code: 4000 (counted twice)
+
+
+def test_reopen_refuses_while_a_version_of_the_quarter_is_being_built(example, world):
+    q1 = build(example, 2026, 1)
+    svc.disclosure_publish(disclosure=q1, actor=world.official)
+    v2 = svc.disclosure_correct(disclosure=q1, reason="重算", actor=world.official)
+    # v2 frozen (books closed again), not yet rendered — e.g. a worker is on the PDF.
+    token = svc._claim(v2.pk, timezone.now())
+    svc._freeze(v2.pk, token)
+    with pytest.raises(svc.DisclosureError):
+        svc.books_reopen(disclosure=q1, reason="again", actor=world.official)
+    # (current code: reopened; v2 then goes ready with figures that ignore what is posted
+    # now, and the quarter stays open under v2 once it is published)
+    assert EscrowAccount.objects.get(compound=example).closed_through == dt.date(2026, 3, 31)
