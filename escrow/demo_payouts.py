@@ -403,8 +403,9 @@ def quietly():
             logger.setLevel(level)
 
 
-def _minimal_pdf(text: str) -> bytes:
-    """A small but real one-page PDF (ASCII text, correct xref table): the invoice scan."""
+def minimal_pdf(text: str) -> bytes:
+    """A small but real one-page PDF (ASCII text, correct xref table): the invoice scan
+    of the demo, and the evidence file of the payout tests."""
     content = f"BT /F1 14 Tf 72 720 Td ({text}) Tj ET".encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -430,7 +431,7 @@ def _minimal_pdf(text: str) -> bytes:
 def _invoice(compound: Compound, plan: Plan) -> SimpleUploadedFile:
     day = plan.moments[0]
     text = f"INVOICE {compound.slug.upper()} {day:%Y-%m-%d} {plan.expense_account} CNY {plan.amount_fen / 100:.2f}"
-    return SimpleUploadedFile(f"发票-{plan.purpose}.pdf", _minimal_pdf(text), content_type="application/pdf")
+    return SimpleUploadedFile(f"发票-{plan.purpose}.pdf", minimal_pdf(text), content_type="application/pdf")
 
 
 def _progress(payout: PayoutRequest) -> int:

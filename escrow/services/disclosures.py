@@ -573,7 +573,7 @@ def disclosures_flag_overdue(*, today: dt.date | None = None) -> list[int]:
                 users=users_with_roles(compound, [Role.STREET_ADMIN]),
                 kind="disclosure.overdue",
                 title=_(
-                    "%(compound)s: the %(y)s Q%(q)s disclosure is not published %(days)s days after the quarter"
+                    "%(compound)s: the %(y)s Q%(q)s disclosure is still not published %(days)s days after the quarter ended"
                 )
                 % {"compound": compound.name, "y": year, "q": quarter, "days": PUBLISH_WITHIN_DAYS},
                 url=_disclosure_list_url(compound),
