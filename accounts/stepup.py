@@ -60,17 +60,23 @@ def second_factor_from_code(user, code: str) -> SecondFactor | None:
     code = (code or "").strip()
     if not code or user is None or user.pk is None:
         return None
-    if cache.get(_failures_key(user), 0) >= CODE_FAILURES_ALLOWED:
+    # Count the attempt before checking it (add/incr are atomic in the cache), so
+    # parallel guesses cannot all read "under the limit" and slip past it together.
+    key = _failures_key(user)
+    if cache.add(key, 1, timeout=CODE_FAILURE_WINDOW):
+        attempts = 1
+    else:
+        try:
+            attempts = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=CODE_FAILURE_WINDOW)
+            attempts = 1
+    if attempts > CODE_FAILURES_ALLOWED:
         return None
     authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     if authenticator is None or not TOTP(authenticator).validate_code(code):
-        if cache.add(_failures_key(user), 1, timeout=CODE_FAILURE_WINDOW) is False:
-            try:
-                cache.incr(_failures_key(user))
-            except ValueError:  # expired between add and incr
-                cache.add(_failures_key(user), 1, timeout=CODE_FAILURE_WINDOW)
         return None
-    cache.delete(_failures_key(user))
+    cache.delete(key)
     return SecondFactor(method="totp", at=timezone.now())
 
 

@@ -257,3 +257,41 @@ def test_a_totp_code_is_checked_once_and_guessing_is_limited(pw):
 
     cache.delete(f"allauth.mfa.totp.used?user={pw.committee.pk}&code={code}")
     assert second_factor_from_code(pw.committee, code) is None  # locked out for a while
+
+
+def test_parallel_guesses_cannot_slip_past_the_code_limit(pw, monkeypatch):
+    """The attempt is counted before the code is checked: 20 guesses at once reach the
+    code check at most CODE_FAILURES_ALLOWED times."""
+    import threading
+    import time
+
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from accounts import stepup
+
+    enrol_totp(pw.committee)
+    checked = []
+    barrier = threading.Barrier(20)
+
+    def wrong(self, code):
+        checked.append(code)
+        time.sleep(0.05)  # a real check reads the database: the window a race needs
+        return False
+
+    class Enrolled:  # threads have their own connections: they don't see the test's rows
+        def first(self):
+            return object()
+
+    monkeypatch.setattr(TOTP, "validate_code", wrong)
+    monkeypatch.setattr(stepup.Authenticator.objects, "filter", lambda **kw: Enrolled())
+
+    def guess(n):
+        barrier.wait()
+        stepup.second_factor_from_code(pw.committee, f"{n:06d}")
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(checked) <= stepup.CODE_FAILURES_ALLOWED
