@@ -365,7 +365,7 @@ class _Clock:
     """What ``timezone.now()`` answers while history is replayed."""
 
     def __init__(self):
-        self.moment: dt.datetime | None = None
+        self.moment: dt.datetime = timezone.now()
 
     def __call__(self) -> dt.datetime:
         return self.moment
@@ -374,7 +374,8 @@ class _Clock:
 @contextmanager
 def _replaying(clock: _Clock):
     """Set the clock back (see the module docstring): ``timezone.now`` and the field
-    defaults that captured it answer ``clock``; no e-mail; the site's default language."""
+    defaults that captured it answer ``clock``; no e-mail; the site's default language.
+    The patch is process-wide: only for the seed_demo command, never from a web process."""
     with ExitStack() as stack:
         stack.enter_context(mock.patch("django.utils.timezone.now", clock))
         for model, name in ((PayoutSignature, "signed_at"), (AuditEvent, "created_at")):

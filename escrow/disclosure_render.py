@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from common.money import fen_to_yuan, format_yuan
+from common.spreadsheet import cell_text
 from escrow.models import Category, EntryKind, PayoutCategory
 from escrow.payout_pdf import PDF_FONT_FAMILY
 
@@ -30,9 +31,6 @@ MONO_FONT_FAMILY = "DejaVu Sans Mono"
 # A fixed PDF identifier: WeasyPrint would otherwise derive a random-looking one per run,
 # and the stored SHA-256 of a re-rendered PDF must not change.
 PDF_IDENTIFIER = b"gongguan-disclosure"
-
-# Characters that make a spreadsheet read a text cell as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --------------------------------------------------------------------------- labels
@@ -143,8 +141,7 @@ def _expense_items(document: dict) -> list[_ExpenseItem]:
 
 def _text(value) -> str:
     """A text cell a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return cell_text(value)
 
 
 def render_csv(document: dict) -> bytes:

@@ -28,7 +28,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import BigIntegerField, Case, Count, F, Sum, When
+from django.db.models import BigIntegerField, Case, Count, Exists, F, OuterRef, Q, Sum, When
 
 from common.money import ratio_split
 from communities.models import Compound, Unit, UnitOwnership, _active_q
@@ -124,15 +124,31 @@ def allocate(
     return spent, list(zip(weighted, amounts, percents[:-1], strict=True)), kept, percents[-1]
 
 
-def fee_allocation(*, compound: Compound, units, date_from: dt.date, date_to: dt.date) -> Allocation:
-    """The resident's payments for ``units`` in the period, spread by the rule above."""
-    paid = Payment.objects.filter(
+def fee_allocation(
+    *, compound: Compound, units, date_from: dt.date, date_to: dt.date, owner=None
+) -> Allocation:
+    """The resident's payments for ``units`` in the period, spread by the rule above.
+    With ``owner``, only payments received while that person owned the unit count: a
+    new owner never sees (nor can work out) the previous owner's payments."""
+    payments = Payment.objects.filter(
         compound=compound,
         unit__in=list(units),
         unit__isnull=False,
         received_on__gte=date_from,
         received_on__lte=date_to,
-    ).aggregate(total=Sum("amount_fen"), count=Count("pk"))
+    )
+    if owner is not None:
+        payments = payments.filter(
+            Exists(
+                UnitOwnership.objects.filter(
+                    Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("received_on")),
+                    user=owner,
+                    unit_id=OuterRef("unit_id"),
+                    start_date__lte=OuterRef("received_on"),
+                )
+            )
+        )
+    paid = payments.aggregate(total=Sum("amount_fen"), count=Count("pk"))
     total = paid["total"] or 0
     net = _net_debits(compound, date_from, date_to)
     income = -sum(v for (kind, _c), v in net.items() if kind == AccountKind.INCOME)

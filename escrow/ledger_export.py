@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from common.money import fen_to_yuan
+from common.spreadsheet import cell_text
 from escrow import public_export, selectors
 from escrow.models import Category, EntryKind
 from escrow.permissions import LEDGER_ENTRIES, access_ledger, public_ledger_compound
@@ -60,8 +61,9 @@ def _yuan(fen: int | None):
     return None if fen is None else fen_to_yuan(fen)
 
 
-def _values(row: selectors.LedgerRow) -> list:
-    """One row's cells: yuan as exact decimals (never floats), empty for "none"."""
+def _values(row: selectors.LedgerRow, *, xlsx: bool = False) -> list:
+    """One row's cells: yuan as exact decimals (never floats), empty for "none"; text
+    that people typed is made safe for spreadsheets (``common.spreadsheet``)."""
     entry = row.entry
     return [
         entry.sequence,
@@ -69,8 +71,8 @@ def _values(row: selectors.LedgerRow) -> list:
         choice_label(EntryKind, entry.kind),
         " / ".join(choice_label(Category, code) for code in row.categories),
         " ".join(row.categories),
-        row.counterparty,
-        entry.memo,
+        cell_text(row.counterparty, xlsx=xlsx),
+        cell_text(entry.memo, xlsx=xlsx),
         _yuan(row.cash_fen),
         _yuan(row.balance_fen),
         _yuan(entry.total),
@@ -160,7 +162,7 @@ def ledger_export_xlsx(request, slug):
     sheet = workbook.create_sheet(title=_("Ledger")[:31])
     sheet.append(_headers())
     for row in selectors.iter_ledger_rows(compound, filters):
-        sheet.append(_values(row))
+        sheet.append(_values(row, xlsx=True))
     handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 — FileResponse closes it
     workbook.save(handle)
     handle.seek(0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from common.money import format_yuan
@@ -51,7 +52,7 @@ def ledger_payout_trail(request, slug, pk):
             "decision": choice_label(Decision, s.decision),
             "approved": s.decision == Decision.APPROVE,
             "date": s.signed_at,
-            "name": str(s.signer) if member else "",
+            "name": (s.signer.display_name or _("(name not given)")) if member else "",
         }
         for s in payout.signatures.all()
     ]

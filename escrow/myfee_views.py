@@ -142,7 +142,9 @@ def my_fee_page(request, slug):
         return render(request, "escrow/myfee/my_fee.html", context)
 
     date_from, date_to = form.cleaned_data["period"]
-    allocation = fee_allocation(compound=compound, units=units, date_from=date_from, date_to=date_to)
+    allocation = fee_allocation(
+        compound=compound, units=units, date_from=date_from, date_to=date_to, owner=request.user
+    )
     rows = [
         {
             "label": row.label,

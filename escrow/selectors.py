@@ -20,6 +20,8 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Max,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -454,10 +456,18 @@ def iter_ledger_rows(compound: Compound, filters: EntryFilters, *, chunk: int = 
     """Every row that passes ``filters``, oldest first, read in keyset chunks on the
     sequence number: memory stays flat however many rows an export streams."""
     qs = _entries_query(compound, filters)
-    ascending, _descending = _sequence_order(filters)
     last = 0
+    if filters.date_from is not None or filters.date_to is not None:
+        # Walk the sequence index between the period's first and last entries (found
+        # on the date index): each chunk then reads only its own rows, where ordering
+        # by the period expression would re-read the rest of the period every chunk.
+        bounds = filtered_entries(compound, filters).aggregate(first=Min("sequence"), last=Max("sequence"))
+        if bounds["first"] is None:
+            return
+        last = bounds["first"] - 1
+        qs = qs.filter(sequence__lte=bounds["last"])
     while True:
-        entries = list(qs.filter(sequence__gt=last).order_by(ascending)[:chunk])
+        entries = list(qs.filter(sequence__gt=last).order_by("sequence")[:chunk])
         if not entries:
             return
         _load_entry_details(entries)

@@ -95,7 +95,8 @@ def make_world() -> World:
     )
 
     resident = make_user(name="陈先生")
-    services.unit_owner_add(unit=unit_a, user=resident, actor=None)
+    # Owners since before the escrow accounts of the tests open.
+    services.unit_owner_add(unit=unit_a, user=resident, start_date=dt.date(2024, 1, 1), actor=None)
     staff = make_user(name="段家小")
     services.membership_create(user=staff, role="company_staff", company=company, compound=a, actor=None)
     manager = make_user(name="王永光")
@@ -120,7 +121,7 @@ def make_world() -> World:
     inspector = make_user(name="街道督查")
     services.membership_create(user=inspector, role="street_inspector", street_office=office, actor=None)
     outsider = make_user(name="银泉业主")
-    services.unit_owner_add(unit=unit_b, user=outsider, actor=None)
+    services.unit_owner_add(unit=unit_b, user=outsider, start_date=dt.date(2024, 1, 1), actor=None)
     stranger = make_user(name="路人")
     return World(
         office=office,

@@ -417,6 +417,13 @@ def _plan(request: PostingRequest, accounts: dict, escrow: EscrowAccount, index:
                 _("No ledger account for category “%(c)s” in this compound.") % {"c": leg.category},
                 extra={"fields": {"category": []}},
             )
+        if any(account is seen for seen, _side, _amount in lines):
+            # One line per account and entry: an account's line count is then its
+            # number of entries, which the ledger's totals read from the cache.
+            raise LedgerError(
+                _("Two lines on account %(code)s in one entry; post one line per account%(where)s.")
+                % {"code": account.code, "where": _where(index, total)}
+            )
         if leg.side == Side.DEBIT:
             debits += leg.amount
         else:

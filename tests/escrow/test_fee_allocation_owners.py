@@ -1,0 +1,37 @@
+"""Found in review: a new owner never sees the previous owner's payments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.test import Client
+from django.urls import reverse
+
+from communities import services as cs
+from communities.models import Unit
+from escrow.services.payments import payment_record
+from tests.escrow.test_ledger_support import open_escrow
+from tests.factories import make_user
+
+
+def test_a_new_owner_does_not_see_the_previous_owners_payments(world):
+    open_escrow(world.a, opening_fen=0, opened_on=dt.date(2025, 1, 1))
+    neighbour = Unit.objects.get(compound=world.a, number="102")
+    payment_record(
+        compound=world.a,
+        unit=neighbour,
+        amount_fen=123_456,
+        method="cash",
+        received_on=dt.date(2025, 3, 1),
+        receipt_no="OLD-1",
+        actor=None,
+    )
+    buyer = make_user(name="新业主")
+    cs.unit_owner_add(unit=neighbour, user=buyer, start_date=dt.date(2025, 6, 1), actor=None)
+    c = Client()
+    c.force_login(buyer)
+    r = c.get(
+        reverse("escrow:my-fee", args=[world.a.slug]), {"date_from": "2025-01-01", "date_to": "2025-12-31"}
+    )
+    assert r.status_code == 200
+    assert r.context["allocation"].total == 0, "the seller's ¥1,234.56 is shown as the buyer's fee"
