@@ -241,6 +241,13 @@ class Payment(models.Model):
                 condition=Q(source="import"),
                 name="payment_bank_reference_unique",
             ),
+            # A provider's transaction id is unique for the provider, not per compound:
+            # one transaction never posts in two compounds, even from two deliveries at once.
+            models.UniqueConstraint(
+                fields=["channel", "reference"],
+                condition=Q(source="webhook"),
+                name="payment_webhook_transaction_unique",
+            ),
             # Each source carries the reference that makes it post only once.
             models.CheckConstraint(
                 condition=(

@@ -39,7 +39,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -267,17 +267,27 @@ def webhook_payment_receive(*, provider: str, notification: Notification) -> Pay
             ) from None
         existing = None if result.created else Payment.objects.filter(entry=result.entry).first()
         if existing is None:
-            payment = Payment.objects.create(
-                compound=compound,
-                unit=unit,
-                amount_fen=amount_fen,
-                method=method,
-                source=PaymentSource.WEBHOOK,
-                received_on=received_on,
-                channel=provider,
-                reference=notification.transaction_id,
-                entry=result.entry,
-            )
+            try:
+                with transaction.atomic():
+                    payment = Payment.objects.create(
+                        compound=compound,
+                        unit=unit,
+                        amount_fen=amount_fen,
+                        method=method,
+                        source=PaymentSource.WEBHOOK,
+                        received_on=received_on,
+                        channel=provider,
+                        reference=notification.transaction_id,
+                        entry=result.entry,
+                    )
+            except IntegrityError:
+                # A simultaneous delivery naming another compound posted it first
+                # (payment_webhook_transaction_unique); this transaction rolls back whole.
+                raise field_error(
+                    "transaction_id",
+                    _("This transaction was already posted for another compound."),
+                    ConflictError,
+                ) from None
             audit_record(actor=None, action="payment.webhook", obj=payment, compound=compound)
             return PaymentResult(payment=payment, created=True)
     if (existing.unit_id, existing.amount_fen, existing.received_on) != (unit.pk, amount_fen, received_on):

@@ -229,3 +229,35 @@ def test_concurrent_deliveries_of_one_notification_post_once(postgres_only, webh
     assert Payment.objects.filter(compound=w.a).count() == 1
     assert JournalEntry.objects.filter(compound=w.a, kind=EntryKind.FEE_PAYMENT).count() == 1
     assert_ledgers_verify(w.a)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_transaction_delivered_for_two_compounds_at_once_posts_once(postgres_only, webhook_secret):
+    """Two simultaneous deliveries of one provider transaction naming different compounds:
+    exactly one posts (201), the other is a conflict (409), in whichever order they land."""
+    from tests.factories import make_world
+
+    w = make_world()
+    open_escrow(w.a)
+    open_escrow(w.b)
+    bodies = [_body(w), _body(w, compound=w.b.slug, unit=w.unit_b.reference)]
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def deliver(body):
+        try:
+            barrier.wait()
+            statuses.append(webhook_post(Client(), body).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201, 409]
+    assert Payment.objects.filter(reference=bodies[0]["transaction_id"]).count() == 1
+    assert JournalEntry.objects.filter(kind=EntryKind.FEE_PAYMENT, compound__in=[w.a, w.b]).count() == 1
+    assert_ledgers_verify(w.a)
+    assert_ledgers_verify(w.b)
