@@ -17,7 +17,7 @@ from escrow.errors import InsufficientFundsError
 from escrow.models import EntryKind, JournalEntry, PayoutRequest, PayoutSignature, PayoutStatus
 from escrow.services import payouts as services
 from escrow.verification import ledger_verify
-from tests.escrow.test_payouts_support import SMALL_FEN, file_payout, fresh, prepare
+from tests.escrow.test_payouts_support import SMALL_FEN, approved_budget, file_payout, fresh, prepare
 from tests.factories import make_user
 
 pytestmark = pytest.mark.postgres
@@ -149,27 +149,6 @@ def test_twenty_racing_signers_and_payers_make_one_transition_per_step_and_one_p
     assert ledger_verify(pg.a).ok
 
 
-def _approved_budget(world, monthly_fen):
-    year = services._next_month(timezone.localdate()).year
-    budget = services.budget_create(
-        compound=world.a,
-        year=year,
-        actor=world.staff,
-        lines=[
-            {
-                "expense_account": "nc_security",
-                "payee_name": "咸宁安保服务公司",
-                "payee_account": "6222000033334444",
-                "monthly_amount_fen": monthly_fen,
-            }
-        ],
-    )
-    budget = services.budget_submit(budget=budget, actor=world.staff)
-    for signer in (world.committee, world.committee2, world.official):
-        budget = services.budget_approve(budget=budget, actor=signer, second_factor=fresh())
-    return budget
-
-
 def _submit_all(drafts, staff):
     return race(
         [
@@ -184,7 +163,7 @@ def _submit_all(drafts, staff):
 
 
 def test_concurrent_submissions_hold_only_what_is_available(pg):
-    _approved_budget(pg, monthly_fen=2_000_00)
+    approved_budget(pg, monthly_fen=2_000_00, expense_account="nc_security")
     available = services.payout_availability(pg.a).available
     assert available == SMALL_FEN - 2_000_00
 

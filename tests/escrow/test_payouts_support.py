@@ -147,3 +147,27 @@ def give_email(*users) -> None:
     for user in users:
         user.email = f"u{user.pk}@example.cn"
         User.objects.filter(pk=user.pk).update(email=user.email)
+
+
+def approved_budget(world, monthly_fen: int, *, expense_account: str = "nc_cleaning"):
+    """Next month's necessary-cost budget of compound A, filed by staff and signed by
+    two committee members and the community (so next month's reserve is ``monthly_fen``)."""
+    year = services._next_month(timezone.localdate()).year
+    budget = services.budget_create(
+        compound=world.a,
+        year=year,
+        actor=world.staff,
+        lines=[
+            {
+                "expense_account": expense_account,
+                "payee_name": "咸宁洁美保洁公司",
+                "payee_account": "6222000011112222",
+                "monthly_amount_fen": monthly_fen,
+            }
+        ],
+    )
+    budget = services.budget_submit(budget=budget, actor=world.staff)
+    for signer in (world.committee, world.committee2, world.official):
+        budget = services.budget_approve(budget=budget, actor=signer, second_factor=fresh())
+    assert budget.status == "approved"
+    return budget

@@ -30,6 +30,7 @@ from tests.escrow.test_payouts_support import (
     PNG_BYTES,
     SMALL_FEN,
     approve,
+    approved_budget,
     file_payout,
     fresh,
     give_email,
@@ -347,28 +348,6 @@ def test_only_staff_of_the_compound_file_requests(pw, tmp_path):
 # --------------------------------------------------------------------------- holds & reserve
 
 
-def _approved_budget(world, monthly_fen: int):
-    year = services._next_month(timezone.localdate()).year
-    budget = services.budget_create(
-        compound=world.a,
-        year=year,
-        actor=world.staff,
-        lines=[
-            {
-                "expense_account": "nc_cleaning",
-                "payee_name": "咸宁洁美保洁公司",
-                "payee_account": "6222000011112222",
-                "monthly_amount_fen": monthly_fen,
-            }
-        ],
-    )
-    budget = services.budget_submit(budget=budget, actor=world.staff)
-    for signer in (world.committee, world.committee2, world.official):
-        budget = services.budget_approve(budget=budget, actor=signer, second_factor=fresh())
-    assert budget.status == "approved"
-    return budget
-
-
 def test_a_budget_is_signed_like_a_payout_and_a_rejected_one_reserves_nothing(small):
     pw = small
     year = services._next_month(timezone.localdate()).year
@@ -403,7 +382,7 @@ def test_a_budget_is_signed_like_a_payout_and_a_rejected_one_reserves_nothing(sm
 
 def test_only_necessary_costs_may_use_the_reserve(small):
     pw = small
-    _approved_budget(pw, monthly_fen=5_000_00)
+    approved_budget(pw, monthly_fen=5_000_00)
     availability = services.payout_availability(pw.a)
     assert availability.reserve == 5_000_00
     assert availability.available == SMALL_FEN - 5_000_00
@@ -513,7 +492,7 @@ def test_people_of_the_payee_company_are_not_asked_to_sign(pw):
 def test_monthly_drafts_are_idempotent(pw, django_capture_on_commit_callbacks):
     from escrow.tasks import payouts_draft_monthly_task
 
-    budget = _approved_budget(pw, monthly_fen=8_000_00)
+    budget = approved_budget(pw, monthly_fen=8_000_00)
     period = dt.date(budget.year, 12, 1)
     with django_capture_on_commit_callbacks(execute=True):
         assert payouts_draft_monthly_task.delay(period.isoformat()).get() == 1
