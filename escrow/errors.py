@@ -21,3 +21,9 @@ class PeriodClosedError(LedgerError):
     """The entry is dated in a quarter whose books are closed (already disclosed)."""
 
     status_code = 409
+
+    def for_field(self, field: str) -> "PeriodClosedError":
+        """The same refusal naming the caller's own input (``received_on``, ``payment_date``…)."""
+        return PeriodClosedError(
+            f"{field}: {self.message}", extra={**self.extra, "fields": {field: [self.message]}}
+        )

@@ -55,7 +55,7 @@ from escrow.models import (
     PaymentSource,
     StatementImport,
 )
-from escrow.services.ledger import PostingRequest, ledger_post_batch
+from escrow.services.ledger import PostingRequest, closed_books_message, ledger_post_batch
 from escrow.services.payments import escrow_account_of, fee_legs, suspense_legs
 
 REFERENCE_MAX = 64
@@ -426,7 +426,7 @@ def _statement_post(
     bank = mapping.bank_name
     # The compound's ledger lock before looking again for references already posted,
     # so a concurrent import of an overlapping statement waits, then sees this one's rows.
-    EscrowAccount.objects.select_for_update().filter(compound_id=compound.pk).first()
+    escrow = EscrowAccount.objects.select_for_update().filter(compound_id=compound.pk).first()
     posted_before = _posted_before(compound, parsed.rows)
     problems = []
     new_rows: list[StatementRow] = []
@@ -459,6 +459,15 @@ def _statement_post(
                     },
                 )
             )
+    # A new row dated in a disclosed quarter is refused by its date (rows posted before
+    # the closing were skipped above, so an overlapping statement still imports).
+    closed = escrow.closed_through if escrow is not None else None
+    if closed is not None:
+        problems.extend(
+            Problem(row.line, mapping.date_column, closed_books_message(closed, row.day))
+            for row in new_rows
+            if row.day <= closed
+        )
     if problems:
         raise _refuse(problems)
 

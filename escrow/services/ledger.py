@@ -19,8 +19,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from common.money import MAX_AMOUNT_FEN, format_yuan
@@ -125,12 +127,29 @@ def escrow_account_open(
                 debit(Category.ESCROW_CASH, opening_balance_fen),
                 credit(Category.OWNERS_FUND, opening_balance_fen),
             ],
-            memo=_("Opening balance"),
+            memo=memo_text(gettext_noop("Opening balance")),
             effective_date=opened_on,
             actor=actor,
             idempotency_key="opening-balance",
         )
     return account
+
+
+def closed_books_message(closed_through: dt.date, day: dt.date) -> str:
+    return _(
+        "The books are closed through %(closed)s (that quarter has been disclosed), so an entry "
+        "dated %(d)s cannot be posted. Date it later, or ask a community official to reopen "
+        "the quarter and issue a corrected disclosure."
+    ) % {"closed": closed_through, "d": day}
+
+
+def memo_text(message: str, **values) -> str:
+    """A memo in the site's default language, whoever posts it: the memo is hashed into
+    the chain and into the idempotency fingerprint, so it must not follow the language
+    of the request that happened to post it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = gettext(message)
+    return text % values if values else text
 
 
 def mask_account_number(number: str) -> str:
@@ -246,16 +265,8 @@ def ledger_post_batch(*, compound: Compound, requests: list[PostingRequest], act
         for index, plan in to_post:
             if plan.request.effective_date <= escrow.closed_through:
                 raise PeriodClosedError(
-                    _(
-                        "effective_date: the books are closed through %(closed)s (that quarter has "
-                        "been disclosed); %(d)s cannot be posted%(where)s. Date it later, or ask a "
-                        "community official to reopen the quarter and issue a corrected disclosure."
-                    )
-                    % {
-                        "closed": escrow.closed_through,
-                        "d": plan.request.effective_date,
-                        "where": _where(index, len(plans)),
-                    },
+                    closed_books_message(escrow.closed_through, plan.request.effective_date)
+                    + _where(index, len(plans)),
                     extra={"fields": {"effective_date": []}, "row": index + 1},
                 )
 
@@ -459,7 +470,8 @@ def reversal_request(
     return PostingRequest(
         kind=EntryKind.REVERSAL,
         legs=legs,
-        memo=memo or _("Reversal of #%(seq)s: %(memo)s") % {"seq": entry.sequence, "memo": entry.memo},
+        memo=memo
+        or memo_text(gettext_noop("Reversal of #%(seq)s: %(memo)s"), seq=entry.sequence, memo=entry.memo),
         effective_date=effective_date or timezone.localdate(),
         idempotency_key=idempotency_key,
         reverses=entry,
@@ -474,7 +486,7 @@ def ledger_reverse(
     reason = (reason or "").strip()
     if not reason:
         raise LedgerError(_("reason: say why the entry is reversed."), extra={"fields": {"reason": []}})
-    memo = _("Reversal of #%(seq)s: %(reason)s") % {"seq": entry.sequence, "reason": reason}
+    memo = memo_text(gettext_noop("Reversal of #%(seq)s: %(reason)s"), seq=entry.sequence, reason=reason)
     request = reversal_request(
         entry,
         memo=memo[:200],

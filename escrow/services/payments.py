@@ -27,7 +27,7 @@ from common.errors import ApplicationError, ConflictError, NotFoundError
 from common.money import MAX_AMOUNT_FEN, AmountError, format_yuan
 from communities.audit import audit_record, snapshot
 from communities.models import Compound, Unit
-from escrow.errors import IdempotencyConflictError
+from escrow.errors import IdempotencyConflictError, PeriodClosedError
 from escrow.models import (
     Category,
     EntryKind,
@@ -164,6 +164,8 @@ def payment_record(
             actor=actor,
             idempotency_key=key,
         )
+    except PeriodClosedError as exc:
+        raise exc.for_field("received_on") from None
     except IdempotencyConflictError:
         # Another submission of this receipt, with another amount or date, won the lock.
         raise field_error(

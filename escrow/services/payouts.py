@@ -26,11 +26,11 @@ from accounts.stepup import STRONG_METHODS, SecondFactor
 from common.errors import ApplicationError, ConflictError, PermissionDeniedError
 from common.money import MAX_AMOUNT_FEN, format_yuan
 from communities.audit import audit_record, snapshot
-from communities.models import Compound, PropertyCompany, Role, ServiceContract
+from communities.models import Compound, Membership, PropertyCompany, Role, _active_q
 from communities.permissions import Capability, Standing, standing_in
-from communities.selectors import users_with_roles
+from communities.selectors import active_company, users_with_roles
 from escrow.attachments import read_checked
-from escrow.errors import InsufficientFundsError
+from escrow.errors import InsufficientFundsError, PeriodClosedError
 from escrow.models import (
     CATEGORY_EXPENSE_ACCOUNTS,
     HOLDING_STATUSES,
@@ -186,11 +186,6 @@ def _clean_amount(amount_fen) -> int:
     return amount_fen
 
 
-def _contract_company(compound: Compound) -> PropertyCompany | None:
-    contract = ServiceContract.objects.filter(compound=compound, status=ServiceContract.Status.ACTIVE).first()
-    return contract.company if contract else None
-
-
 @transaction.atomic(durable=True)
 def payout_create(
     *,
@@ -297,7 +292,7 @@ def _apply_fields(payout: PayoutRequest, **fields) -> None:
     payee_company = fields["payee_company"]
     if category == PayoutCategory.SETTLEMENT_RELEASE:
         # The settlement release always goes to the compound's own property company.
-        payee_company = _contract_company(payout.compound)
+        payee_company = active_company(payout.compound)
         if payee_company is None:
             raise _field_error(
                 "category", _("category: this compound has no property company to release to.")
@@ -551,7 +546,7 @@ def _forbidden_companies(subject) -> set[int]:
         ids.add(subject.payee_company_id)
     if isinstance(subject, NecessaryCostBudget):
         ids |= {line.payee_company_id for line in subject.lines.all() if line.payee_company_id}
-    company = _contract_company(subject.compound)
+    company = active_company(subject.compound)
     if company:
         ids.add(company.pk)
     return ids
@@ -744,20 +739,23 @@ def payout_pay(*, payout: PayoutRequest, actor, bank_reference: str, payment_dat
         raise _field_error(
             "bank_reference", _("bank_reference: this bank reference was already used for a payout.")
         )
-    result = ledger_post(
-        compound=payout.compound,
-        kind=EntryKind.PAYOUT,
-        legs=[
-            debit(payout.expense_account, payout.amount_fen),
-            credit(Category.ESCROW_CASH, payout.amount_fen),
-        ],
-        # The memo is hashed into the chain: one fixed wording (Chinese), never translated,
-        # so the entry's content does not depend on the language of whoever paid it.
-        memo=f"支出申请#{payout.pk} 收款方 {public_payee(payout)}：{payout.purpose}"[:200],
-        effective_date=payment_date,
-        actor=actor,
-        idempotency_key=f"payout:{payout.pk}",
-    )
+    try:
+        result = ledger_post(
+            compound=payout.compound,
+            kind=EntryKind.PAYOUT,
+            legs=[
+                debit(payout.expense_account, payout.amount_fen),
+                credit(Category.ESCROW_CASH, payout.amount_fen),
+            ],
+            # The memo is hashed into the chain: one fixed wording (Chinese), never translated,
+            # so the entry's content does not depend on the language of whoever paid it.
+            memo=f"支出申请#{payout.pk} 收款方 {public_payee(payout)}：{payout.purpose}"[:200],
+            effective_date=payment_date,
+            actor=actor,
+            idempotency_key=f"payout:{payout.pk}",
+        )
+    except PeriodClosedError as exc:
+        raise exc.for_field("payment_date") from None
     payout.status = PayoutStatus.PAID
     payout.paid_by = actor
     payout.paid_at = payout.decided_at = timezone.now()
@@ -808,17 +806,24 @@ def next_signers(payout) -> list:
     signed = set(
         PayoutSignature.objects.filter(**_subject_filter(payout)).values_list("signer_id", flat=True)
     )
-    out = []
-    for user in users_with_roles(payout.compound, STEP_ROLES[step]):
-        if user.pk == payout.applicant_id or user.pk in signed:
-            continue
-        if standing_in(user, payout.compound).company_ids & _forbidden_companies(payout):
-            continue
-        out.append(user)
-    return out
+    forbidden = _forbidden_companies(payout)
+    candidates = [
+        user
+        for user in users_with_roles(payout.compound, STEP_ROLES[step])
+        if user.pk != payout.applicant_id and user.pk not in signed
+    ]
+    if not forbidden:
+        return candidates
+    # Employed by the payee or property company (whatever other roles): one query for all.
+    employed = set(
+        Membership.objects.filter(_active_q(), user__in=candidates, company_id__in=forbidden).values_list(
+            "user_id", flat=True
+        )
+    )
+    return [user for user in candidates if user.pk not in employed]
 
 
-def _payout_url(payout) -> str:
+def payout_url(payout) -> str:
     try:
         return reverse("escrow:payout-detail", kwargs={"slug": payout.compound.slug, "pk": payout.pk})
     except Exception:  # pages not mounted (e.g. a worker without URLs) — the inbox still works
@@ -834,7 +839,7 @@ def _notify_next_signers(payout: PayoutRequest) -> None:
         title=_("Payout #%(n)s waits for your signature: %(a)s to %(p)s")
         % {"n": payout.pk, "a": format_yuan(payout.amount_fen), "p": payout.payee_name},
         body=payout.purpose,
-        url=_payout_url(payout),
+        url=payout_url(payout),
     )
 
 
@@ -845,7 +850,7 @@ def _notify_applicant(payout: PayoutRequest, title: str, body: str = "") -> None
         compound=payout.compound,
         title=title,
         body=body,
-        url=_payout_url(payout),
+        url=payout_url(payout),
     )
 
 
@@ -869,7 +874,7 @@ def payouts_remind(*, now: dt.datetime | None = None) -> dict:
                 kind="payout.reminder",
                 compound=payout.compound,
                 title=_("Reminder: payout #%(n)s has waited 3 days for your signature") % {"n": payout.pk},
-                url=_payout_url(payout),
+                url=payout_url(payout),
             )
             counts["reminded"] += 1
     for payout_id in waiting.filter(
@@ -891,7 +896,7 @@ def payouts_remind(*, now: dt.datetime | None = None) -> dict:
                 compound=payout.compound,
                 title=_("Payout #%(n)s in %(c)s has waited 7 days for signatures")
                 % {"n": payout.pk, "c": payout.compound.name},
-                url=_payout_url(payout),
+                url=payout_url(payout),
             )
             counts["escalated"] += 1
     return counts
@@ -1051,7 +1056,7 @@ def payouts_draft_monthly(*, period: dt.date) -> int:
                 compound=line.compound,
                 title=_("Necessary-cost request #%(n)s drafted for %(m)s; attach the invoice and submit")
                 % {"n": payout.pk, "m": period.strftime("%Y-%m")},
-                url=_payout_url(payout),
+                url=payout_url(payout),
             )
             created += 1
     return created

@@ -48,7 +48,7 @@ from common.errors import ApplicationError, ConflictError, NotFoundError
 from communities.audit import audit_record
 from communities.models import Compound, Unit
 from escrow.billing_selectors import normalize_reference
-from escrow.errors import IdempotencyConflictError
+from escrow.errors import IdempotencyConflictError, PeriodClosedError
 from escrow.models import EntryKind, Payment, PaymentMethod, PaymentSource
 from escrow.services.ledger import ledger_post
 from escrow.services.payments import (
@@ -258,6 +258,8 @@ def webhook_payment_receive(*, provider: str, notification: Notification) -> Pay
                 actor=None,
                 idempotency_key=f"webhook:{provider}:{notification.transaction_id}",
             )
+        except PeriodClosedError as exc:
+            raise exc.for_field("paid_at") from None
         except IdempotencyConflictError:
             # A concurrent delivery of this id with other content posted first.
             raise field_error(

@@ -327,3 +327,19 @@ def test_it_must_run_inside_the_callers_transaction(compound):
             )
     finally:
         conn.in_atomic_block = saved
+
+
+def test_memos_the_service_writes_do_not_follow_the_request_language(world):
+    """The memo is hashed: a reversal posted from a Chinese page reads (and hashes) the
+    same as one posted from an English page — the site's default language (tests: en)."""
+    from django.utils import translation
+
+    from escrow.services.ledger import ledger_reverse
+    from tests.escrow.test_ledger_support import open_escrow, pay_in
+
+    open_escrow(world.a, opening_fen=10_00)
+    paid = pay_in(world.a, 5_00)
+    with translation.override("zh-hans"):
+        reversal = ledger_reverse(entry=paid.entry, reason="重复录入", actor=None)
+    assert reversal.memo == f"Reversal of #{paid.entry.sequence}: 重复录入"
+    assert JournalEntry.objects.get(compound=world.a, sequence=1).memo == "Opening balance"
