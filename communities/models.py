@@ -203,7 +203,12 @@ class Unit(models.Model):
     @property
     def masked_label(self) -> str:
         """'3栋2单元***' — how a unit appears on public pages."""
-        return f"{self.building.name}{self.entrance}单元***"
+        return self.mask(self.building.name, self.entrance)
+
+    @staticmethod
+    def mask(building_name: str, entrance: str) -> str:
+        """The masked label from its two parts, for reads that fetch only those columns."""
+        return f"{building_name}{entrance}单元***"
 
     @property
     def reference(self) -> str:

@@ -57,6 +57,12 @@ def active_contract(compound: Compound) -> ServiceContract | None:
     )
 
 
+def active_company(compound: Compound):
+    """The property company of the compound's active contract, if any."""
+    contract = active_contract(compound)
+    return contract.company if contract else None
+
+
 def committee_seats(compound: Compound) -> list[Membership]:
     """Current committee members (names only; never phone numbers)."""
     return list(

@@ -55,7 +55,6 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F
 from django.test.utils import override_settings
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from accounts.models import Notification
@@ -68,9 +67,9 @@ from communities.models import (
     Membership,
     PropertyCompany,
     Role,
-    ServiceContract,
     _active_q,
 )
+from communities.selectors import active_company
 from escrow.billing_selectors import add_months, months_between
 from escrow.demo import FIRST_MONTH, LAST_MONTH, SLUGS
 from escrow.errors import PeriodClosedError
@@ -83,7 +82,8 @@ from escrow.models import (
     PayoutSignature,
     PayoutStatus,
 )
-from escrow.services.payouts import payout_approve, payout_file, payout_pay
+from escrow.services.disclosures import quarter_of
+from escrow.services.payouts import payout_approve, payout_file, payout_pay, payout_url
 
 # The necessary monthly costs: (expense account, purpose after "2026年3月", weight).
 NECESSARY = [
@@ -135,15 +135,6 @@ class Cast:
     payer: object
 
 
-def contract_company(compound: Compound) -> PropertyCompany | None:
-    contract = (
-        ServiceContract.objects.filter(compound=compound, status=ServiceContract.Status.ACTIVE)
-        .select_related("company")
-        .first()
-    )
-    return contract.company if contract else None
-
-
 def _holders(role: str, **where):
     """Memberships in force today with this role, by phone (so the demo log-ins come first)."""
     return list(
@@ -172,7 +163,7 @@ def official_of(compound: Compound):
 
 def cast_of(compound: Compound) -> tuple[Cast | None, str]:
     """The compound's cast, or None and why not."""
-    company = contract_company(compound)
+    company = active_company(compound)
     if company is None:
         return None, "no property company under contract"
     staff = _holders(Role.COMPANY_STAFF, compound=compound, company=company)
@@ -247,10 +238,6 @@ def _account_number(name: str) -> str:
     return f"6217{zlib.crc32(name.encode()) % 10**12:012d}018"
 
 
-def _quarter(month: dt.date) -> tuple[int, int]:
-    return month.year, (month.month - 1) // 3 + 1
-
-
 def plans_for(compound: Compound, cast: Cast, today: dt.date) -> list[Plan]:
     """Every request of the compound from the account's first month to the last seeded
     month that has begun: a pure function of the compound and its receipts."""
@@ -265,12 +252,12 @@ def plans_for(compound: Compound, cast: Cast, today: dt.date) -> list[Plan]:
     # otherwise a month of the quarter chosen by the quarter's own seed.
     repair_month: dict[tuple[int, int], dt.date] = {}
     for month in months:
-        repair_month.setdefault(_quarter(month), month)
+        repair_month.setdefault(quarter_of(month), month)
     for quarter in repair_month:
-        in_quarter = [m for m in months if _quarter(m) == quarter]
-        if _quarter(last) == quarter:
+        in_quarter = [m for m in months if quarter_of(m) == quarter]
+        if quarter_of(last) == quarter:
             repair_month[quarter] = last
-        elif quarter == _quarter(Q3_REPAIR_SUBMITTED) and Q3_REPAIR_SUBMITTED.replace(day=1) in in_quarter:
+        elif quarter == quarter_of(Q3_REPAIR_SUBMITTED) and Q3_REPAIR_SUBMITTED.replace(day=1) in in_quarter:
             repair_month[quarter] = Q3_REPAIR_SUBMITTED.replace(day=1)
         else:
             pick = random.Random(zlib.crc32(f"repair-month:{slug}:{quarter}".encode()))  # noqa: S311
@@ -310,7 +297,7 @@ def plans_for(compound: Compound, cast: Cast, today: dt.date) -> list[Plan]:
                 plans.append(plan)
                 put_by -= amount
             put_by += received
-        quarter = _quarter(month)
+        quarter = quarter_of(month)
         if repair_month[quarter] != month:
             continue
         job, contractor = jobs[len([p for p in plans if p.category == PayoutCategory.REPAIR]) % len(jobs)]
@@ -476,13 +463,6 @@ def _take_step(compound: Compound, cast: Cast, plan: Plan, step: int, now: dt.da
         )
 
 
-def _payout_url(compound: Compound, payout: PayoutRequest) -> str:
-    try:
-        return reverse("escrow:payout-detail", kwargs={"slug": compound.slug, "pk": payout.pk})
-    except NoReverseMatch:
-        return ""
-
-
 def _replay(compound: Compound, cast: Cast, plans: list[Plan], real_now: dt.datetime) -> dict:
     """Take every step that has fallen due and not been taken, in time order."""
     existing = {p.purpose: p for p in PayoutRequest.objects.filter(compound=compound)}
@@ -519,7 +499,7 @@ def _replay(compound: Compound, cast: Cast, plans: list[Plan], real_now: dt.date
             touched.add(index)
     # Inbox items about requests that are paid are history: read when they arrived.
     urls = [
-        _payout_url(compound, plans[i].payout)
+        payout_url(plans[i].payout)
         for i in touched
         if plans[i].payout.status in (PayoutStatus.PAID, PayoutStatus.REJECTED)
     ]
@@ -577,5 +557,5 @@ def ended_quarters(opened_on: dt.date, today: dt.date) -> list[tuple[int, int]]:
         end = add_months(month, 3) - dt.timedelta(days=1)
         if end >= today:
             return out
-        out.append(_quarter(month))
+        out.append(quarter_of(month))
         month = add_months(month, 3)

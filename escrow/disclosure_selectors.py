@@ -22,11 +22,11 @@ from django.utils import timezone
 from communities.models import Compound
 from communities.permissions import Capability, Standing
 from escrow.models import Disclosure, DisclosureFile, DisclosureFormat, DisclosureStatus
+from escrow.services.disclosures import PUBLISH_WITHIN_DAYS
 
 # Files in the order a reader wants them: the printable one first.
 FORMAT_ORDER = (DisclosureFormat.PDF, DisclosureFormat.HTML, DisclosureFormat.CSV, DisclosureFormat.JSON)
 # A quarter's disclosure should be published within this many days of its end.
-PUBLISH_WITHIN_DAYS = 15
 PUBLIC_PAGE_LATEST = 4
 
 

@@ -26,13 +26,6 @@ from escrow.serializers import choice_label
 from escrow.services.payouts import public_payee
 
 
-def _role_label(role: str) -> str:
-    try:
-        return str(Role(role).label)
-    except ValueError:
-        return role
-
-
 @require_GET
 def ledger_payout_trail(request, slug, pk):
     compound = public_ledger_compound(slug)
@@ -48,7 +41,7 @@ def ledger_payout_trail(request, slug, pk):
     signatures = [
         {
             "step": choice_label(SignatureStep, s.step),
-            "role": _role_label(s.role),
+            "role": choice_label(Role, s.role),
             "decision": choice_label(Decision, s.decision),
             "approved": s.decision == Decision.APPROVE,
             "date": s.signed_at,

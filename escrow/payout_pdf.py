@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from common.money import format_yuan
 from communities.models import Role
 from escrow.models import EscrowAccount, PayoutRequest
+from escrow.serializers import choice_label
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
 _PLACES = ("", "拾", "佰", "仟")
@@ -76,19 +77,12 @@ def amount_in_chinese_capitals(fen: int) -> str:
     return out
 
 
-def _role_label(role: str) -> str:
-    try:
-        return Role(role).label
-    except ValueError:
-        return role
-
-
 def payout_order_context(payout: PayoutRequest) -> dict:
     escrow = EscrowAccount.objects.filter(compound_id=payout.compound_id).first()
     signatures = [
         {
             "signature": signature,
-            "role_label": _role_label(signature.role),
+            "role_label": choice_label(Role, signature.role),
         }
         for signature in payout.signatures.select_related("signer").order_by("signed_at", "id")
     ]

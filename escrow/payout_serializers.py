@@ -4,6 +4,7 @@ integer ``*_fen``; the conversion is common.money's, never a float."""
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -16,6 +17,7 @@ from escrow.models import (
     PayoutRequest,
     PayoutSignature,
 )
+from escrow.serializers import choice_label
 
 
 def _yuan(fen: int | None) -> str | None:
@@ -114,13 +116,11 @@ class SignatureSerializer(serializers.ModelSerializer):
         ]
 
     def get_signer(self, obj) -> str:
-        return str(obj.signer)
+        # Never str(user): without a display name that is the phone number.
+        return obj.signer.display_name or _("(name not given)")
 
     def get_role_label(self, obj) -> str:
-        try:
-            return str(Role(obj.role).label)
-        except ValueError:
-            return obj.role
+        return choice_label(Role, obj.role)
 
 
 class PayoutListSerializer(serializers.ModelSerializer):

@@ -15,7 +15,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,7 +24,7 @@ from common.errors import ApplicationError
 from common.money import format_yuan
 from communities.models import Role
 from communities.permissions import Capability, access_compound
-from communities.selectors import active_contract
+from communities.selectors import active_company
 from escrow import payout_selectors as selectors
 from escrow.models import Decision, PayoutCategory, PayoutRequest, PayoutStatus, SignatureStep
 from escrow.payout_forms import (
@@ -38,6 +37,7 @@ from escrow.payout_forms import (
     add_service_error,
 )
 from escrow.payout_pdf import payout_order_pdf
+from escrow.serializers import choice_label
 from escrow.services import payouts as services
 
 PAGE_SIZE = 20
@@ -151,8 +151,7 @@ def payout_new(request, slug):
     """Staff file a request with its evidence; "submit" also places the hold. All or
     nothing: a refusal leaves no draft behind and the form shows why."""
     compound, standing = access_compound(request.user, slug, Capability.APPLY_PAYOUT)
-    contract = active_contract(compound)
-    company = contract.company if contract else None
+    company = active_company(compound)
     form = PayoutNewForm(request.POST or None, request.FILES or None, company=company)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -203,8 +202,7 @@ def payout_edit(request, slug, pk):
     if payout.applicant_id != request.user.pk or payout.status != PayoutStatus.DRAFT:
         messages.error(request, _("Only the applicant changes a draft."))
         return redirect(_detail_url(payout))
-    contract = active_contract(compound)
-    company = contract.company if contract else None
+    company = active_company(compound)
     initial = {
         "category": payout.category,
         "expense_account": payout.expense_account,
@@ -305,11 +303,7 @@ def payout_withdraw(request, slug, pk):
 def _signature_rows(payout: PayoutRequest) -> list[dict]:
     rows = []
     for signature in payout.signatures.all():
-        try:
-            role = Role(signature.role).label
-        except ValueError:
-            role = signature.role
-        rows.append({"signature": signature, "role_label": role})
+        rows.append({"signature": signature, "role_label": choice_label(Role, signature.role)})
     return rows
 
 
@@ -372,10 +366,11 @@ def _step_up_redirect(request, next_url: str):
 
 
 def _fresh_second_factor(request):
-    proof = second_factor_from_session(request)
-    if proof is None or timezone.now() - proof.at > services.STEP_UP_WINDOW:
+    """The session's second factor if the service would accept it now, else None."""
+    try:
+        return services.check_second_factor(second_factor_from_session(request))
+    except services.StepUpRequiredError:
         return None
-    return proof
 
 
 @login_required

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from communities.models import Compound
-from escrow.models import EscrowAccount, JournalEntry, JournalLine, LedgerAccount
+from escrow.models import GENESIS_HASH, EscrowAccount, JournalEntry, JournalLine, LedgerAccount
 
 LEDGER_EXPORT_FORMAT = "gongguan-ledger/1"
 CHUNK = 2000
@@ -41,13 +41,13 @@ def export_through(compound: Compound, through: int | None) -> tuple[int, str]:
     chain when None). Raises ValueError for a sequence past the chain's head."""
     escrow = EscrowAccount.objects.filter(compound=compound).only("entry_count", "head_hash").first()
     if escrow is None:
-        return 0, "0" * 64
+        return 0, GENESIS_HASH
     if through is None or through == escrow.entry_count:
         return escrow.entry_count, escrow.head_hash
     if through < 0 or through > escrow.entry_count:
         raise ValueError(through)
     if through == 0:
-        return 0, "0" * 64
+        return 0, GENESIS_HASH
     head = (
         JournalEntry.objects.filter(compound=compound, sequence=through).values_list("hash", flat=True).get()
     )

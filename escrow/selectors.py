@@ -33,9 +33,8 @@ from django.db.models import (
     prefetch_related_objects,
 )
 
-from communities.models import Compound
+from communities.models import Compound, Unit
 from escrow.models import (
-    DEBIT_NORMAL,
     GENESIS_HASH,
     AccountKind,
     Category,
@@ -143,7 +142,7 @@ def ledger_balances(compound: Compound) -> LedgerBalances:
                 category_label=str(Category(a.category).label),
                 kind=a.kind,
                 kind_label=str(AccountKind(a.kind).label),
-                balance=a.balance if a.kind in DEBIT_NORMAL else -a.balance,
+                balance=a.normal_balance,
                 version=a.version,
                 pk=a.pk,
             )
@@ -374,7 +373,7 @@ def counterparties_of(
         for entry_id, assignment_id, building, entrance in Payment.objects.filter(
             Q(entry_id__in=entry_ids) | Q(assignment_entry_id__in=entry_ids), unit__isnull=False
         ).values_list("entry_id", "assignment_entry_id", "unit__building__name", "unit__entrance"):
-            label = Counterparty(f"{building}{entrance}单元***")
+            label = Counterparty(Unit.mask(building, entrance))
             for pk in (entry_id, assignment_id):
                 if pk in wanted:
                     found[pk] = label

@@ -87,11 +87,6 @@ class Disclosure(models.Model):
     def label(self) -> str:
         return _("%(year)s Q%(q)s") % {"year": self.year, "q": self.quarter}
 
-    @property
-    def is_current(self) -> bool:
-        """Not replaced by a correction."""
-        return not hasattr(self, "superseded_by") or self.superseded_by is None
-
 
 class DisclosureFormat(models.TextChoices):
     JSON = "json", "JSON"

@@ -27,7 +27,6 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, Case, F, Q, Sum, When
@@ -41,6 +40,7 @@ from communities.audit import audit_record
 from communities.models import Compound, Role, UnitOwnership
 from communities.permissions import Capability, standing_in
 from communities.selectors import users_with_roles
+from escrow.billing_selectors import RateRow
 from escrow.models import (
     AccountKind,
     Category,
@@ -56,7 +56,7 @@ from escrow.models import (
     PayoutStatus,
     Side,
 )
-from escrow.public_export import canonical_json
+from escrow.public_export import canonical_json, export_through
 
 logger = logging.getLogger(__name__)
 
@@ -144,9 +144,9 @@ def _signed(side_field: str = "side") -> Case:
 
 
 def _rate(received: int, billed: int) -> str | None:
-    if not billed:
-        return None
-    return str((Decimal(received) * 100 / Decimal(billed)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    """The collection rate as the billing pages show it (``RateRow.rate``), as text."""
+    rate = RateRow(period=None, billed_fen=billed, received_fen=received).rate
+    return None if rate is None else str(rate)
 
 
 def disclosure_figures(
@@ -164,16 +164,7 @@ def disclosure_figures(
     billing and payout records. Definitions: docs/disclosures.md."""
     from escrow.billing_selectors import collection_rates
 
-    escrow = EscrowAccount.objects.get(compound=compound)
-    if through is None:
-        through, head_hash = escrow.entry_count, escrow.head_hash
-    else:
-        head_hash = (
-            JournalEntry.objects.filter(compound=compound, sequence=through)
-            .values_list("hash", flat=True)
-            .first()
-            or "0" * 64
-        )
+    through, head_hash = export_through(compound, through)
     start, end = quarter_bounds(year, quarter)
     chart = list(
         LedgerAccount.objects.filter(compound=compound)
@@ -593,10 +584,7 @@ def _require(actor, compound: Compound) -> None:
 
 
 def _disclosure_list_url(compound: Compound) -> str:
-    try:
-        return reverse("escrow:disclosure-list", kwargs={"slug": compound.slug})
-    except Exception:  # the pages are optional for the service
-        return f"/c/{compound.slug}/disclosures/"
+    return reverse("escrow:disclosure-list", kwargs={"slug": compound.slug})
 
 
 @transaction.atomic(durable=True)
@@ -763,10 +751,6 @@ def books_reopen(*, disclosure: Disclosure, reason: str, actor) -> EscrowAccount
         compound=disclosure.compound,
     )
     return escrow
-
-
-def disclosure_file(disclosure: Disclosure, fmt: str) -> DisclosureFile | None:
-    return DisclosureFile.objects.filter(disclosure=disclosure, format=fmt).first()
 
 
 # --------------------------------------------------------------------------- notifications
