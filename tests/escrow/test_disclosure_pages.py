@@ -582,9 +582,12 @@ def _state(compound):
     )
 
 
-@pytest.mark.parametrize("persona", NOT_OFFICIALS)
+@pytest.mark.parametrize(
+    "persona", [*NOT_OFFICIALS, "committee_chair", "secretary", "steward", "manager", "inspector"]
+)
 def test_only_officials_act_everyone_else_gets_a_404(ready, dw, persona, django_capture_on_commit_callbacks):
-    client = client_for(dw.personas()[persona])
+    user = dw.personas().get(persona) or getattr(dw, {"committee_chair": "chair"}.get(persona, persona))
+    client = client_for(user)
     before = _state(dw.a)
     with django_capture_on_commit_callbacks(execute=True):
         codes = [client.post(url, data).status_code for url, data in _action_posts(ready, dw.a)]
@@ -636,3 +639,26 @@ def test_an_official_of_compound_a_cannot_act_on_compound_b(dw, django_capture_o
     assert client.post(d_url("publish", through_a), {"confirm": "on"}).status_code == 404
     b_disclosure.refresh_from_db()
     assert b_disclosure.status == DisclosureStatus.READY
+
+
+def test_a_street_admin_of_another_office_cannot_act(ready, dw, django_capture_on_commit_callbacks):
+    from common.errors import PermissionDeniedError
+    from escrow.services import disclosures as svc
+    from tests.factories import make_world
+
+    other = make_world()  # its own street office
+    assert other.office != dw.office
+    before = _state(dw.a)
+    client = client_for(other.street_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        codes = [client.post(url, data).status_code for url, data in _action_posts(ready, dw.a)]
+    assert codes == [404, 404, 404, 404]
+    assert client.get(d_url("detail", ready)).status_code == 404
+    for action, kwargs in (
+        (svc.disclosure_publish, {}),
+        (svc.disclosure_correct, {"reason": "x"}),
+        (svc.books_reopen, {"reason": "x"}),
+    ):
+        with pytest.raises(PermissionDeniedError):
+            action(disclosure=ready, actor=other.street_admin, **kwargs)
+    assert _state(dw.a) == before

@@ -334,9 +334,8 @@ def test_a_correction_is_a_new_version_with_its_reason_and_the_old_one_stays(
     with pytest.raises(svc.DisclosureError, match="reason"):
         svc.books_reopen(disclosure=first, reason=" ", actor=world.official)
     svc.books_reopen(disclosure=first, reason="漏记一笔3月31日的银行到账", actor=world.official)
-    assert EscrowAccount.objects.get(compound=example).closed_through == dt.date(2025, 12, 31) or (
-        EscrowAccount.objects.get(compound=example).closed_through is None
-    )
+    # Q1 is the account's first quarter: reopening it leaves nothing closed.
+    assert EscrowAccount.objects.get(compound=example).closed_through is None
     pay_in(example, 10_00, on=dt.date(2026, 3, 31))
     with pytest.raises(svc.DisclosureError, match="reason"):
         svc.disclosure_correct(disclosure=first, reason="", actor=world.official)
@@ -350,7 +349,8 @@ def test_a_correction_is_a_new_version_with_its_reason_and_the_old_one_stays(
     assert second.figures["correction_reason"] == "补记3月31日到账¥10.00"
     assert second.figures["supersedes_digest"] == first.digest
     first.refresh_from_db()
-    assert first.status == DisclosureStatus.PUBLISHED and not first.is_current
+    assert first.status == DisclosureStatus.PUBLISHED
+    assert Disclosure.objects.filter(supersedes=first).get() == second
     with pytest.raises(svc.DisclosureError, match="newest version"):
         svc.disclosure_publish(disclosure=first, actor=world.official)
     with pytest.raises(svc.DisclosureError, match="already been corrected"):
@@ -380,9 +380,9 @@ def test_an_earlier_quarter_cannot_be_reopened_under_a_later_published_disclosur
     svc.disclosure_publish(disclosure=q2, actor=world.official)
     svc.books_reopen(disclosure=q2, reason="补记", actor=world.official)
     # Q2's published opening balance depends on Q1: Q1 must stay closed.
-    with pytest.raises(svc.DisclosureError):
+    with pytest.raises(svc.DisclosureError, match="A later quarter has been disclosed"):
         svc.books_reopen(disclosure=q1, reason="改一月", actor=world.official)
-    # (on the current code the line above passes, and then this posting is accepted,
+    # (before the fix the line above passed, and then this posting is accepted,
     # silently changing Q2's published opening balance)
     with pytest.raises(PeriodClosedError):
         pay_in(example, 1_00, on=dt.date(2026, 1, 15))
@@ -392,10 +392,10 @@ def test_a_ready_disclosure_cannot_be_published_once_its_quarter_was_reopened(ex
     q1 = build(example, 2026, 1)  # ready, not published
     svc.books_reopen(disclosure=q1, reason="漏记一笔", actor=world.official)
     pay_in(example, 10_00, on=dt.date(2026, 3, 31))  # the ledger now differs from q1's figures
-    with pytest.raises(svc.DisclosureError):
+    with pytest.raises(svc.DisclosureError, match="reopened after this version was built"):
         svc.disclosure_publish(disclosure=q1, actor=world.official)
-    # (current code: published, and the quarter stays open under it:)
-    pay_in(example, 20_00, on=dt.date(2026, 3, 31))
+    q1.refresh_from_db()
+    assert q1.status == DisclosureStatus.READY
 
 
 def test_a_payout_paid_in_the_quarter_is_not_also_an_open_hold(example, world):
@@ -421,7 +421,7 @@ def test_a_payout_paid_in_the_quarter_is_not_also_an_open_hold(example, world):
     )
     f = svc.disclosure_figures(example, 2026, 1)
     assert any(i["entry"] == entry.sequence and i["payout"] for i in f["expense_items"])
-    assert f["open_holds"]["amount"] == 0, f["open_holds"]  # current code: 4000 (counted twice)
+    assert f["open_holds"]["amount"] == 0, f["open_holds"]  # before the fix: 4000 (counted twice)
 
 
 def test_reopen_refuses_while_a_version_of_the_quarter_is_being_built(example, world):
@@ -431,8 +431,8 @@ def test_reopen_refuses_while_a_version_of_the_quarter_is_being_built(example, w
     # v2 frozen (books closed again), not yet rendered — e.g. a worker is on the PDF.
     token = svc._claim(v2.pk, timezone.now())
     svc._freeze(v2.pk, token)
-    with pytest.raises(svc.DisclosureError):
+    with pytest.raises(svc.DisclosureError, match="being built"):
         svc.books_reopen(disclosure=q1, reason="again", actor=world.official)
-    # (current code: reopened; v2 then goes ready with figures that ignore what is posted
+    # (before the fix: reopened; v2 then went ready with figures that ignore what is posted
     # now, and the quarter stays open under v2 once it is published)
     assert EscrowAccount.objects.get(compound=example).closed_through == dt.date(2026, 3, 31)

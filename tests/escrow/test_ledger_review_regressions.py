@@ -51,6 +51,7 @@ def test_csv_counterparty_is_formula_safe(evil_paid):
     assert not any(
         c.startswith(("=", "+", "-", "@")) for c in cells if not c.lstrip("-").replace(".", "").isdigit()
     ), [c for c in cells if c.startswith("=")]
+    assert "'" + PAYEE in cells  # the payee is there, as text
 
 
 def test_xlsx_counterparty_is_not_a_formula(evil_paid):
@@ -61,6 +62,7 @@ def test_xlsx_counterparty_is_not_a_formula(evil_paid):
     sheet = wb.active
     formulas = [c.value for row in sheet.iter_rows() for c in row if c.data_type == "f"]
     assert formulas == []
+    assert "'" + PAYEE in [c.value for row in sheet.iter_rows() for c in row]
 
 
 # 3. XLSX: a control character in a payee name breaks the export (500)
@@ -69,7 +71,8 @@ def test_xlsx_survives_control_characters(world, settings, tmp_path):
     walk(world, file_payout(world, payee_name="利民\x07维修部", purpose="防水2"), to="paid")
     r = client_for(world.resident).get(reverse("escrow:ledger-export-xlsx", args=[world.a.slug]))
     assert r.status_code == 200
-    body(r)
+    sheet = load_workbook(io.BytesIO(body(r))).active
+    assert "利民维修部" in [c.value for row in sheet.iter_rows() for c in row]
 
 
 # 4. The trail shows a signer's phone number when they have no display name
@@ -84,6 +87,8 @@ def test_trail_never_shows_a_signers_phone(world, settings, tmp_path):
         .content.decode()
     )
     assert world.committee.phone not in html
+    assert world.committee.phone.removeprefix("+86") not in html
+    assert "(name not given)" in html
 
 
 # 5. Trail of compound B's payout under compound A's slug: 404
