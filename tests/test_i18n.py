@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from django.utils import translation
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+# The project catalogue and each app's own (apps whose templates live in the app).
+CATALOGUES = [*sorted(ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po")), PO]
 
 
 def test_the_real_default_is_simplified_chinese():
@@ -25,8 +28,10 @@ def test_the_committed_catalogue_loads_without_gettext():
         assert translation.gettext("Log in") == "登录"
 
 
-def test_every_message_is_translated():
-    text = PO.read_text(encoding="utf-8")
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_message_is_translated(po):
+    assert po.with_suffix(".mo").exists(), f"{po}: run make messages and commit the .mo"
+    text = po.read_text(encoding="utf-8")
     assert "#, fuzzy" not in text.split("\n\n", 1)[1], "fuzzy entries are not used by Django"
     entries = text.split("\n\n")[1:]
     untranslated = [
