@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
+from common.forms import IsoDateInput
 from common.money import AmountError, yuan_to_fen
 from communities.models import Compound
 from escrow.billing_selectors import UnitMatcher
@@ -58,7 +59,7 @@ class ManualPaymentForm(_UnitFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
-    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(label=_("Received on"), widget=IsoDateInput())
 
     def __init__(self, *args, compound: Compound, **kwargs):
         super().__init__(*args, **kwargs)

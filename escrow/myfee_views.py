@@ -20,6 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.forms import IsoDateInput
 from common.money import format_yuan
 from communities.permissions import access_compound
 from escrow.fee_allocation import fee_allocation, owned_units
@@ -43,12 +44,8 @@ class FeePeriodForm(forms.Form):
 
     year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=2000, max_value=2100)
     quarter = forms.ChoiceField(label=gettext_lazy("Quarter"), required=False, choices=QUARTERS)
-    date_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=IsoDateInput())
+    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=IsoDateInput())
 
     def __init__(self, *args, opened_on: dt.date, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
+from common.forms import IsoDateInput
 from common.money import AmountError, yuan_to_fen
 from escrow.models import CATEGORY_EXPENSE_ACCOUNTS, AttachmentKind, Category, PayoutCategory
 
@@ -100,9 +101,7 @@ class PayoutFieldsForm(forms.Form):
     )
     purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 3}))
     resolution_number = forms.CharField(label=_("Meeting resolution number"), max_length=60, required=False)
-    resolution_date = forms.DateField(
-        label=_("Resolution date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    resolution_date = forms.DateField(label=_("Resolution date"), required=False, widget=IsoDateInput())
 
     def __init__(self, *args, company=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -160,7 +159,7 @@ class SignForm(forms.Form):
 class PayForm(forms.Form):
     bank_reference = forms.CharField(label=_("Bank transfer reference"), max_length=80)
     payment_date = forms.DateField(
-        label=_("Transfer date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label=_("Transfer date"), widget=IsoDateInput(), initial=timezone.localdate
     )
 
 
