@@ -7,7 +7,7 @@ dated across that quarter — mostly fee payments, some unidentified receipts an
 parking income, and 300 expense payouts over the necessary-cost, repair and
 special-project accounts, each with its paid payout request (payee and purpose), as
 ``payout_pay`` leaves them. The figures come from ``disclosure_figures``, the files
-from ``escrow.disclosure_render``, in Chinese (the site's language).
+from ``escrow.transparency.render``, in Chinese (the site's language).
 
 Baselines measured in the same run: rendering the same document's HTML only, and the
 PDF of a 50-entry quarter (the same mix, one hundredth). A last row renders a worst
@@ -29,10 +29,10 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from communities import services
-from escrow.disclosure_render import render_csv, render_html, render_pdf
+from escrow.ledger.services import PostingRequest, credit, debit, escrow_account_open, ledger_post_batch
 from escrow.models import Category, EntryKind, PayoutCategory, PayoutRequest, PayoutStatus
-from escrow.services.disclosures import disclosure_figures, figures_digest
-from escrow.services.ledger import PostingRequest, credit, debit, escrow_account_open, ledger_post_batch
+from escrow.transparency.render import render_csv, render_html, render_pdf
+from escrow.transparency.services import disclosure_figures, figures_digest
 
 ENTRIES = 5_000
 PAYOUTS = 300

@@ -38,9 +38,9 @@ def run(report) -> None:
         report("statement import", "skipped: needs PostgreSQL (set DATABASE_URL=postgres://…)")
         return
 
+    from escrow.fees.services.imports import decode_statement, parse_statement, statement_import
+    from escrow.ledger.verification import ledger_verify
     from escrow.models import JournalEntry, JournalLine, Payment
-    from escrow.services.imports import decode_statement, parse_statement, statement_import
-    from escrow.verification import ledger_verify
 
     started = time.perf_counter()
     compound, units, mapping, account = _setup()
@@ -52,7 +52,7 @@ def run(report) -> None:
     )
 
     # Where the time goes, measured apart: reading, checking and matching the file.
-    from escrow.billing_selectors import UnitMatcher
+    from escrow.fees.selectors import UnitMatcher
 
     t0 = time.perf_counter()
     text, _encoding = decode_statement(data, mapping.encoding)
@@ -121,7 +121,7 @@ def _phases():
     from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.models.query import QuerySet
 
-    import escrow.services.imports as imports
+    import escrow.fees.services.imports as imports
 
     spent: collections.Counter = collections.Counter()
     patched = []
@@ -155,8 +155,8 @@ def _phases():
 
 def _setup():
     from communities import services
-    from escrow.services.imports import statement_mapping_save
-    from escrow.services.ledger import escrow_account_open
+    from escrow.fees.services.imports import statement_mapping_save
+    from escrow.ledger.services import escrow_account_open
 
     tag = secrets.token_hex(3)
     today = dt.date.today()

@@ -38,7 +38,18 @@ from django.utils import timezone
 
 from accounts.models import User
 from communities import services
-from escrow.hashing import content_fingerprint, entry_hash
+from escrow.ledger.hashing import content_fingerprint, entry_hash
+from escrow.ledger.services import (
+    PostingRequest,
+    balances_by_category,
+    cash_balance,
+    credit,
+    debit,
+    escrow_account_open,
+    ledger_post,
+    ledger_post_batch,
+)
+from escrow.ledger.verification import ledger_verify
 from escrow.models import (
     NECESSARY_COST_CATEGORIES,
     Category,
@@ -49,17 +60,6 @@ from escrow.models import (
     LedgerAccount,
     Side,
 )
-from escrow.services.ledger import (
-    PostingRequest,
-    balances_by_category,
-    cash_balance,
-    credit,
-    debit,
-    escrow_account_open,
-    ledger_post,
-    ledger_post_batch,
-)
-from escrow.verification import ledger_verify
 
 OPENED_ON = dt.date(2020, 1, 1)
 POSTINGS = 1_000
@@ -281,9 +281,9 @@ _MEMO_JSON = {memo: json.dumps(memo, ensure_ascii=False) for memo in [*MEMOS, PA
 
 
 def _fast_digests(compound_id, sequence, kind, memo, date_iso, lines, prev_hash) -> tuple[str, str]:
-    """escrow.hashing's canonical forms, written out for this generator's entries
+    """escrow.ledger.hashing's canonical forms, written out for this generator's entries
     (no reversal, ASCII codes) — several times faster than the general json.dumps
-    path. ``_build`` checks them against escrow.hashing on a sample, and
+    path. ``_build`` checks them against escrow.ledger.hashing on a sample, and
     ledger_verify recomputes every hash the general way afterwards."""
     body = ",".join(f'["{c}","{s}",{a}]' for c, s, a in sorted(lines))
     memo_json = _MEMO_JSON[memo]
@@ -564,8 +564,9 @@ def _period(compound) -> tuple[str, str, int]:
 def _ledger_page(report, setup) -> None:
     from django.test import override_settings
 
-    from escrow import selectors
-    from escrow.selectors import EntryFilters
+    from escrow.ledger import selectors
+    from escrow.ledger.selectors import EntryFilters
+    from escrow.transparency import ledger_selectors
 
     mid, big = setup["mid"], setup["big"]
     big_lines = report.options.big_lines
@@ -638,13 +639,13 @@ def _ledger_page(report, setup) -> None:
     parts = _interleaved(
         PAGE_ROUNDS,
         {
-            "totals, unfiltered": lambda: selectors.ledger_totals(big),
-            "totals, period": lambda: selectors.ledger_totals(big, period),
-            "totals, category": lambda: selectors.ledger_totals(big, EntryFilters(category=repairs)),
-            "totals, category + period": lambda: selectors.ledger_totals(
+            "totals, unfiltered": lambda: ledger_selectors.ledger_totals(big),
+            "totals, period": lambda: ledger_selectors.ledger_totals(big, period),
+            "totals, category": lambda: ledger_selectors.ledger_totals(big, EntryFilters(category=repairs)),
+            "totals, category + period": lambda: ledger_selectors.ledger_totals(
                 big, EntryFilters(category=repairs, date_from=period.date_from, date_to=period.date_to)
             ),
-            "rows of a page": lambda: selectors.ledger_rows(
+            "rows of a page": lambda: ledger_selectors.ledger_rows(
                 selectors.ledger_entry_page(big, size=20).entries
             ),
         },

@@ -60,7 +60,7 @@ def _ms(seconds: float) -> str:
 def _world(media_root: str):
     from django.conf import settings
 
-    from escrow.services.ledger import escrow_account_open
+    from escrow.ledger.services import escrow_account_open
     from tests.factories import make_world
 
     settings.MEDIA_ROOT = media_root
@@ -80,7 +80,7 @@ def _world(media_root: str):
 def _file(world, n: int):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from escrow.services.payouts import payout_file
+    from escrow.payouts.services import payout_file
     from tests.escrow.test_payouts_support import PDF_BYTES
 
     return payout_file(
@@ -106,7 +106,7 @@ def _sign_and_pay(world, workers: int) -> dict:
 
     from accounts.stepup import SecondFactor
     from escrow.models import PayoutRequest
-    from escrow.services import payouts as services
+    from escrow.payouts import services
 
     batches = [[_file(world, w * 1000 + i).pk for i in range(REQUESTS_PER_WORKER)] for w in range(workers)]
     barrier = threading.Barrier(workers)
@@ -255,7 +255,7 @@ def _inbox(world) -> dict:
 
     from communities.permissions import Capability, access_compound
     from escrow.models import PayoutRequest
-    from escrow.payout_selectors import payouts_waiting_for
+    from escrow.payouts.selectors import payouts_waiting_for
 
     _bulk_waiting_requests(world, INBOX_ROWS)
     client = Client()

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -21,7 +20,7 @@ from communities.forms import (
     place_duty_errors,
 )
 from communities.models import Compound, Role
-from communities.permissions import Capability, Standing, access_compound, standing_in
+from communities.permissions import Capability, Standing, access_compound
 
 # --------------------------------------------------------------------------- small helpers
 
@@ -50,77 +49,6 @@ def home(request):
         for item in selectors.my_compounds(request.user)
     ]
     return render(request, "communities/home.html", {"mine": mine, "compounds": selectors.pilot_compounds()})
-
-
-def compound_public(request, slug):
-    """What anyone may know about a compound: who runs it, the 19 duties, and its escrow
-    account (balance, this year's income and expenses, the latest quarterly disclosures,
-    the hash chain's checkpoint). No names beyond the committee's, no phone numbers and
-    no units here — the page needs no log-in."""
-    compound = selectors.public_compound(slug)
-    if compound is None:
-        raise Http404
-    duty_list = selectors.current_duty_list(compound)
-    committee = [
-        {"role": m.get_role_display(), "title": m.title, "name": _person_name(m.user)}
-        for m in selectors.committee_seats(compound)
-    ]
-    # Members get a link to their page; everyone else sees nothing that hints at it.
-    is_member = request.user.is_authenticated and standing_in(request.user, compound).can(
-        Capability.VIEW_MEMBERS_AREA
-    )
-    return render(
-        request,
-        "communities/compound_public.html",
-        {
-            "compound": compound,
-            "contract": selectors.active_contract(compound),
-            "committee": committee,
-            "duty_list": duty_list,
-            "duty_count": len(duty_list.duties.all()) if duty_list else 0,
-            "duty_groups": selectors.duties_by_party(duty_list),
-            "steward_count": selectors.steward_count(compound),
-            "is_member": is_member,
-            **_public_funds_context(compound),
-        },
-    )
-
-
-def _public_funds_context(compound: Compound) -> dict:
-    """The escrow account's public block: balance, this year's income and expenses by
-    category, the latest published disclosures and the hash chain's checkpoint. Amounts
-    become yuan here; nothing in it names a person or a unit."""
-    from escrow.disclosure_views import detail_url, ledger_export_url
-    from escrow.models import Category
-    from escrow.serializers import choice_label
-
-    funds = selectors.public_funds(compound)
-    if funds is None:
-        return {"funds": None, "disclosures": []}
-
-    def rows(totals):
-        return [
-            {"code": t.code, "label": choice_label(Category, t.category), "amount": format_yuan(t.amount)}
-            for t in totals
-        ]
-
-    return {
-        "funds": {
-            "year": funds.year,
-            "cash": format_yuan(funds.cash),
-            "income": rows(funds.income),
-            "income_total": format_yuan(funds.income_total),
-            "expenses": rows(funds.expenses),
-            "expense_total": format_yuan(funds.expense_total),
-            "entry_count": funds.entry_count,
-            "head_hash": funds.head_hash,
-            "opened_on": funds.opened_on,
-            "export_url": ledger_export_url(compound, through=funds.entry_count),
-        },
-        "disclosures": [
-            {"disclosure": d, "url": detail_url(d)} for d in selectors.public_disclosures_latest(compound, 4)
-        ],
-    }
 
 
 def _members_list(compound: Compound, standing: Standing) -> list[dict] | None:

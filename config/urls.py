@@ -14,6 +14,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", include("communities.urls")),
+    path("", include("portal.urls")),
     path("", include("escrow.urls")),
     path("accounts/", include("allauth.urls")),
     path("notifications/", include("accounts.urls")),

@@ -1,7 +1,7 @@
 """The escrow ledger in the admin: read-only.
 
 The journal is append-only (on PostgreSQL the database refuses updates and deletes
-anyway), and every posting must go through ``escrow.services.ledger`` so that the
+anyway), and every posting must go through ``escrow.ledger.services`` so that the
 hash chain and the cached balances stay right. So nobody adds, changes or deletes
 ledger rows here — not even a superuser; an escrow account is opened with
 ``escrow_account_open`` and a correction is a reversing entry.

@@ -26,7 +26,6 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from communities import selectors
-from communities.management.commands.seed_demo import COMPOUNDS, DEMO_PASSWORD, LOGINS
 from communities.models import (
     Compound,
     Party,
@@ -37,8 +36,8 @@ from communities.models import (
     StreetOffice,
 )
 from communities.permissions import Capability, standing_in
-from escrow.demo import FIRST_MONTH
-from escrow.demo_payouts import Q3_REPAIR_PAID, Q3_REPAIR_SUBMITTED, ended_quarters
+from escrow.demo.fees import FIRST_MONTH
+from escrow.demo.payouts import Q3_REPAIR_PAID, Q3_REPAIR_SUBMITTED, ended_quarters
 from escrow.models import (
     Category,
     Disclosure,
@@ -50,8 +49,9 @@ from escrow.models import (
     PayoutStatus,
     SignatureStep,
 )
-from escrow.public_export import iter_export_lines
-from escrow.services.disclosures import quarter_bounds
+from escrow.transparency.public_export import iter_export_lines
+from escrow.transparency.services import quarter_bounds
+from portal.management.commands.seed_demo import COMPOUNDS, DEMO_PASSWORD, LOGINS
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUGS = [p.slug for p in COMPOUNDS]

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "escrow",
     "assessments",
     "meetings",
+    "portal",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,6 @@
 """Demo disclosures: every quarter that has ended since a pilot's escrow account opened
 (2025 Q4 onwards) is disclosed — built and published by the compound's community
-official through ``escrow.services.disclosures`` — so the public page lists them and
+official through ``escrow.transparency.services`` — so the public page lists them and
 each has its JSON, CSV, HTML and PDF (in the site's default language, Chinese).
 
 Run after the payouts (escrow/demo_payouts.py): building a disclosure closes the books
@@ -19,10 +19,10 @@ import time
 from django.utils import timezone
 
 from communities.models import Compound
-from escrow.demo import SLUGS
-from escrow.demo_payouts import ended_quarters, official_of, quietly
+from escrow.demo.fees import SLUGS
+from escrow.demo.payouts import ended_quarters, official_of, quietly
 from escrow.models import DisclosureStatus, EscrowAccount
-from escrow.services.disclosures import disclosure_build, disclosure_ensure, disclosure_publish
+from escrow.transparency.services import disclosure_build, disclosure_ensure, disclosure_publish
 
 
 def seed_disclosures_demo(*, stdout=None) -> dict:

@@ -38,7 +38,12 @@ from django.utils import timezone
 
 from common.money import format_yuan
 from communities.models import Compound, Unit
-from escrow.billing_selectors import add_months, months_between
+from escrow.fees.selectors import add_months, months_between
+from escrow.fees.services.billing import bills_generate
+from escrow.fees.services.imports import statement_import, statement_mapping_save
+from escrow.fees.services.payments import payment_record, suspense_assign
+from escrow.fees.services.webhooks import Notification, webhook_payment_receive
+from escrow.ledger.services import escrow_account_open
 from escrow.models import (
     BankStatementMapping,
     EscrowAccount,
@@ -47,11 +52,6 @@ from escrow.models import (
     PaymentSource,
     StatementImport,
 )
-from escrow.services.billing import bills_generate
-from escrow.services.imports import statement_import, statement_mapping_save
-from escrow.services.ledger import escrow_account_open
-from escrow.services.payments import payment_record, suspense_assign
-from escrow.services.webhooks import Notification, webhook_payment_receive
 
 SLUGS = ["shangcheng", "yinquan", "longquan", "dangui", "ganhe"]
 FIRST_MONTH = dt.date(2025, 12, 1)

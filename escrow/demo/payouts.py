@@ -60,6 +60,7 @@ from django.utils import timezone, translation
 from accounts.models import Notification
 from accounts.stepup import SecondFactor
 from common.money import format_yuan
+from common.pdf import minimal_pdf
 from communities.models import (
     AuditEvent,
     Building,
@@ -70,9 +71,9 @@ from communities.models import (
     _active_q,
 )
 from communities.selectors import active_company
-from escrow.billing_selectors import add_months, months_between
-from escrow.demo import FIRST_MONTH, LAST_MONTH, SLUGS
+from escrow.demo.fees import FIRST_MONTH, LAST_MONTH, SLUGS
 from escrow.errors import PeriodClosedError
+from escrow.fees.selectors import add_months, months_between
 from escrow.models import (
     Category,
     EscrowAccount,
@@ -82,8 +83,8 @@ from escrow.models import (
     PayoutSignature,
     PayoutStatus,
 )
-from escrow.services.disclosures import quarter_of
-from escrow.services.payouts import payout_approve, payout_file, payout_pay, payout_url
+from escrow.payouts.services import payout_approve, payout_file, payout_pay, payout_url
+from escrow.transparency.services import quarter_of
 
 # The necessary monthly costs: (expense account, purpose after "2026年3月", weight).
 NECESSARY = [
@@ -389,31 +390,6 @@ def quietly():
     finally:
         for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
-
-
-def minimal_pdf(text: str) -> bytes:
-    """A small but real one-page PDF (ASCII text, correct xref table): the invoice scan
-    of the demo, and the evidence file of the payout tests."""
-    content = f"BT /F1 14 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(content)).encode() + b" >>\nstream\n" + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for offset in offsets:
-        out += f"{offset:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
 
 
 def _invoice(compound: Compound, plan: Plan) -> SimpleUploadedFile:

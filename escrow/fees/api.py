@@ -2,7 +2,7 @@
 suspense, arrears, collection rates, a unit's statement, and the payment webhook.
 
 Thin views over ``escrow.services.{payments,imports,webhooks}`` and
-``escrow.billing_selectors``; the pages call the same functions. Every failure
+``escrow.fees.selectors``; the pages call the same functions. Every failure
 leaves as ``{"message", "extra"}``.
 
 Who gets which answer: anonymous → 403 (session auth, no challenge); a compound the
@@ -31,9 +31,9 @@ from common.request_context import client_ip_from_request
 from communities.models import Unit
 from communities.permissions import Capability, access_compound
 from communities.serializers import ErrorSerializer
-from escrow import billing_selectors as selectors
+from escrow.fees import selectors
+from escrow.fees.services import imports, payments, webhooks
 from escrow.models import BankStatementMapping, Payment, PaymentMethod
-from escrow.services import imports, payments, webhooks
 
 # --------------------------------------------------------------------------- plumbing
 

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from escrow import billing_api as api
+from escrow.fees import api
 
 P = "compounds/<slug:slug>/escrow/"
 

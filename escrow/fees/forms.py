@@ -11,9 +11,9 @@ from common.errors import ApplicationError
 from common.forms import IsoDateInput
 from common.money import AmountError, yuan_to_fen
 from communities.models import Compound
-from escrow.billing_selectors import UnitMatcher
+from escrow.fees.selectors import UnitMatcher
+from escrow.fees.services.imports import MAPPING_FIELDS
 from escrow.models import BankStatementMapping, PaymentMethod
-from escrow.services.imports import MAPPING_FIELDS
 
 
 class UnitReferenceField(forms.CharField):

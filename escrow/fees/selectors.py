@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from communities.models import Building, Compound, Unit, UnitOwnership, _active_q
 from communities.permissions import Capability
+from escrow.fees.services.billing import BillingError, parse_period
 from escrow.models import BankStatementMapping, FeeBill, Payment, StatementImport
 
 # --------------------------------------------------------------------------- unit references
@@ -143,7 +144,6 @@ def month_range(
 ) -> tuple[dt.date, dt.date]:
     """(first, last) month from 'YYYY-MM' texts, by default the twelve months up to
     this one; at most 120 months. A bad value is refused naming ``from`` or ``to``."""
-    from escrow.services.billing import BillingError, parse_period
 
     def parse(text, name):
         try:

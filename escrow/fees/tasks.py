@@ -14,8 +14,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from communities.models import Compound, ServiceContract
-from escrow.services.billing import bills_generate as bills_generate_service
-from escrow.services.billing import parse_period
+from escrow.fees.services.billing import bills_generate as bills_generate_service
+from escrow.fees.services.billing import parse_period
 
 
 @shared_task(name="escrow.tasks.bills_generate")
@@ -43,24 +43,3 @@ def bills_generate_month(period: str | None = None) -> list[int]:
     for compound_id in compound_ids:
         bills_generate.delay(compound_id, month.isoformat())
     return compound_ids
-
-
-# The payout tasks live in their own module; importing them here registers them.
-from escrow.tasks_disclosures import (  # noqa: E402
-    disclosure_build_task,
-    disclosures_build_due_task,
-    disclosures_flag_overdue_task,
-    disclosures_sweep_task,
-)
-from escrow.tasks_payouts import payouts_draft_monthly_task, payouts_remind_task  # noqa: E402
-
-__all__ = [
-    "bills_generate",
-    "bills_generate_month",
-    "disclosure_build_task",
-    "disclosures_build_due_task",
-    "disclosures_flag_overdue_task",
-    "disclosures_sweep_task",
-    "payouts_draft_monthly_task",
-    "payouts_remind_task",
-]

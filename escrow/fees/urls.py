@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from escrow import billing_views as views
+from escrow.fees import views
 
 P = "c/<slug:slug>/escrow/"
 

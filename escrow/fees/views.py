@@ -1,7 +1,7 @@
 """Staff pages for money coming in, under /c/<slug>/escrow/. Thin: access through
 communities.permissions (404 for a compound, capability or object the user may not
 reach — the same answer as for one that does not exist), reads through
-escrow.billing_selectors, writes through the services."""
+escrow.fees.selectors, writes through the services."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from common.errors import ApplicationError
 from common.money import format_yuan
 from communities.models import Unit
 from communities.permissions import Capability, Standing, access_compound
-from escrow import billing_selectors as selectors
-from escrow.billing_forms import (
+from escrow.fees import selectors
+from escrow.fees.forms import (
     ManualPaymentForm,
     MonthRangeForm,
     StatementMappingForm,
@@ -26,9 +26,9 @@ from escrow.billing_forms import (
     SuspenseAssignForm,
     apply_service_error,
 )
+from escrow.fees.services import imports, payments
+from escrow.fees.services.imports import StatementImportError
 from escrow.models import BankStatementMapping, Payment
-from escrow.services import imports, payments
-from escrow.services.imports import StatementImportError
 
 NAV = [
     ("escrow:payment-record", gettext_lazy("Record a payment"), Capability.RECORD_PAYMENT_RECEIVED),

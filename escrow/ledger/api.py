@@ -1,8 +1,8 @@
 """REST API of the escrow ledger (mounted under /api/v1/). Read-only here: money moves
 only through the posting service, called by the payments-in and payout services.
 
-Thin views: access through ``escrow.permissions``, reads through ``escrow.selectors``,
-shapes in ``escrow.serializers``; every failure leaves as ``{"message", "extra"}``.
+Thin views: access through ``escrow.ledger.permissions``, reads through ``escrow.ledger.selectors``,
+shapes in ``escrow.ledger.serializers``; every failure leaves as ``{"message", "extra"}``.
 
 * chain head — public: what a disclosure publishes so anyone can re-verify;
 * balances — members of the compound (``VIEW_MEMBERS_AREA``);
@@ -23,9 +23,14 @@ from rest_framework.views import APIView
 
 from common.errors import NotFoundError
 from communities.serializers import ErrorSerializer
-from escrow import selectors
-from escrow.permissions import LEDGER_BALANCES, LEDGER_ENTRIES, access_ledger_for_api, public_ledger_compound
-from escrow.serializers import (
+from escrow.ledger import selectors
+from escrow.ledger.permissions import (
+    LEDGER_BALANCES,
+    LEDGER_ENTRIES,
+    access_ledger_for_api,
+    public_ledger_compound,
+)
+from escrow.ledger.serializers import (
     ChainHeadSerializer,
     JournalEntryPageSerializer,
     JournalEntrySerializer,

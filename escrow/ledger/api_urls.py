@@ -1,9 +1,8 @@
-"""Escrow API routes, mounted under /api/v1/ (namespace ``api``). Billing routes in
-escrow/billing_api_urls.py, payouts in escrow/payout_api_urls.py."""
+"""The ledger's API routes (chain head, entries, balances), included by escrow/api_urls.py."""
 
-from django.urls import include, path
+from django.urls import path
 
-from escrow import api
+from escrow.ledger import api
 
 urlpatterns: list = [
     path(
@@ -13,6 +12,4 @@ urlpatterns: list = [
     ),
     path("compounds/<slug:slug>/ledger/entries/", api.LedgerEntryListApi.as_view(), name="ledger-entry-list"),
     path("compounds/<slug:slug>/ledger/balances/", api.LedgerBalancesApi.as_view(), name="ledger-balances"),
-    path("", include("escrow.billing_api_urls")),
-    path("", include("escrow.payout_api_urls")),
 ]

@@ -29,7 +29,7 @@ from common.money import MAX_AMOUNT_FEN, format_yuan
 from communities.audit import audit_record
 from communities.models import Compound
 from escrow.errors import IdempotencyConflictError, InsufficientFundsError, LedgerError, PeriodClosedError
-from escrow.hashing import content_fingerprint, entry_hash
+from escrow.ledger.hashing import content_fingerprint, entry_hash
 from escrow.models import (
     DEFAULT_CHART,
     Category,

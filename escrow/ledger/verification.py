@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from communities.models import Compound
-from escrow.hashing import entry_hash
+from escrow.ledger.hashing import entry_hash
 from escrow.models import GENESIS_HASH, EscrowAccount, JournalLine, LedgerAccount, Side
 
 

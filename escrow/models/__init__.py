@@ -12,6 +12,7 @@ from escrow.models.billing import (
 )
 from escrow.models.disclosures import (
     FORMAT_CONTENT_TYPES,
+    PUBLISH_WITHIN_DAYS,
     Disclosure,
     DisclosureFile,
     DisclosureFormat,
@@ -56,6 +57,7 @@ __all__ = [
     "GENESIS_HASH",
     "HOLDING_STATUSES",
     "NECESSARY_COST_CATEGORIES",
+    "PUBLISH_WITHIN_DAYS",
     "AccountKind",
     "AttachmentKind",
     "BankStatementMapping",

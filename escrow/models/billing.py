@@ -23,7 +23,7 @@ class FeeBill(models.Model):
     """One unit's property fee for one month (物业费应收).
 
     ``amount_fen`` = ``floor_area`` × ``rate_fen``, rounded half up to the fen *per
-    unit* (see ``escrow.services.billing.bill_amount_fen``). A compound's billed total
+    unit* (see ``escrow.fees.services.billing.bill_amount_fen``). A compound's billed total
     for a month is by definition the sum of its stored unit bills — there is no
     separately rounded compound figure that could disagree with it by a fen.
     The area and rate used are stored so that a later change of either never

@@ -2,7 +2,7 @@
 compound's escrow account for one quarter, with their rendered files.
 
 A disclosure is built in steps that each commit, so a run killed mid-way is finished
-by the next run or by the sweep (``escrow.services.disclosures``):
+by the next run or by the sweep (``escrow.transparency.services``):
 
     pending ──claim──▶ building ──figures frozen, files rendered──▶ ready ──publish──▶ published
 
@@ -19,6 +19,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Compound
+
+# A quarter's disclosure is due within this many days after the quarter ends; later it
+# is flagged overdue to the street office (DESIGN.md §4).
+PUBLISH_WITHIN_DAYS = 15
 
 
 class DisclosureStatus(models.TextChoices):

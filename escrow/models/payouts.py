@@ -162,6 +162,15 @@ class PayoutRequest(models.Model):
     def __str__(self):
         return f"#{self.pk} {self.get_category_display()} {self.payee_name}"
 
+    @property
+    def public_payee(self) -> str:
+        """The payee as public pages, the ledger export and the (hashed) memo show it. A
+        refund goes to a resident, whose name is private: only its first character stays."""
+        if self.category == PayoutCategory.REFUND:
+            name = self.payee_name.strip()
+            return (name[:1] + "*" * max(len(name) - 1, 1)) if name else ""
+        return self.payee_name
+
 
 def _attachment_path(instance, filename):
     # The stored name is random: the uploader's file name is kept only as data.

@@ -20,10 +20,10 @@ from accounts.stepup import second_factor_from_code, second_factor_from_session
 from common.api import DefaultPagination
 from common.errors import NotFoundError
 from communities.permissions import Capability, get_compound_for_api
-from escrow import payout_selectors as selectors
 from escrow.models import PayoutCategory, PayoutStatus
-from escrow.payout_pdf import payout_order_pdf
-from escrow.payout_serializers import (
+from escrow.payouts import selectors, services
+from escrow.payouts.pdf import payout_order_pdf
+from escrow.payouts.serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
     AvailabilitySerializer,
@@ -36,8 +36,7 @@ from escrow.payout_serializers import (
     SignSerializer,
     WithdrawSerializer,
 )
-from escrow.payout_views import _private_headers
-from escrow.services import payouts as services
+from escrow.payouts.views import _private_headers
 
 TAGS = ["payouts"]
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from escrow import payout_api as api
+from escrow.payouts import api
 
 prefix = "compounds/<slug:slug>/payouts/"
 

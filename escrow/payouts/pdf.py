@@ -10,18 +10,15 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from common.choices import choice_label
 from common.money import format_yuan
+from common.pdf import PDF_FONT_FAMILY
 from communities.models import Role
 from escrow.models import EscrowAccount, PayoutRequest
-from escrow.serializers import choice_label
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
 _PLACES = ("", "拾", "佰", "仟")
 _SECTIONS = ("", "万", "亿", "万亿")
-
-# The font is named, not left to fontconfig's fallback: a PDF whose CJK glyphs came
-# from whatever font happened to be installed is not a document one can re-issue.
-PDF_FONT_FAMILY = "WenQuanYi Micro Hei"
 
 
 def amount_in_chinese_capitals(fen: int) -> str:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.choices import choice_label
 from common.money import AmountError, fen_to_yuan, yuan_to_fen
 from communities.models import PropertyCompany, Role
 from escrow.models import (
@@ -17,7 +18,6 @@ from escrow.models import (
     PayoutRequest,
     PayoutSignature,
 )
-from escrow.serializers import choice_label
 
 
 def _yuan(fen: int | None) -> str | None:

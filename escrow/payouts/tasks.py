@@ -8,7 +8,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from escrow.services.payouts import payouts_draft_monthly, payouts_remind
+from escrow.payouts.services import payouts_draft_monthly, payouts_remind
 
 
 @shared_task(name="escrow.payouts_draft_monthly")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from escrow import payout_views as views
+from escrow.payouts import views
 
 urlpatterns = [
     path("c/<slug:slug>/payouts/", views.payout_list, name="payout-list"),

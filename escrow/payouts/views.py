@@ -1,5 +1,5 @@
 """Payout pages (/c/<slug>/payouts/…). Thin: access through ``access_compound``, reads
-through ``escrow.payout_selectors``, every change through ``escrow.services.payouts``.
+through ``escrow.payouts.selectors``, every change through ``escrow.payouts.services``.
 
 Signing sits behind step-up: without a TOTP/WebAuthn check in this session within the
 last five minutes the signer goes through allauth's second-factor form and comes back.
@@ -20,14 +20,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.stepup import has_strong_mfa, second_factor_from_session
+from common.choices import choice_label
 from common.errors import ApplicationError
 from common.money import format_yuan
 from communities.models import Role
 from communities.permissions import Capability, access_compound
 from communities.selectors import active_company
-from escrow import payout_selectors as selectors
 from escrow.models import Decision, PayoutCategory, PayoutRequest, PayoutStatus, SignatureStep
-from escrow.payout_forms import (
+from escrow.payouts import selectors, services
+from escrow.payouts.forms import (
     AttachmentForm,
     PayForm,
     PayoutFieldsForm,
@@ -36,9 +37,7 @@ from escrow.payout_forms import (
     WithdrawForm,
     add_service_error,
 )
-from escrow.payout_pdf import payout_order_pdf
-from escrow.serializers import choice_label
-from escrow.services import payouts as services
+from escrow.payouts.pdf import payout_order_pdf
 
 PAGE_SIZE = 20
 SIGN_DRAFT_KEY = "payout-sign-draft:%s"

@@ -3,6 +3,7 @@
 from django import template
 
 from common.money import format_yuan
+from escrow.models import PayoutCategory, PayoutStatus
 
 register = template.Library()
 
@@ -27,8 +28,6 @@ def second_factor_label(method: str) -> str:
 @register.filter
 def status_label(value: str) -> str:
     """PayoutStatus label in one lookup (get_status_display translates every choice)."""
-    from escrow.models import PayoutStatus
-
     try:
         return str(PayoutStatus(value).label)
     except ValueError:
@@ -37,8 +36,6 @@ def status_label(value: str) -> str:
 
 @register.filter
 def category_label(value: str) -> str:
-    from escrow.models import PayoutCategory
-
     try:
         return str(PayoutCategory(value).label)
     except ValueError:

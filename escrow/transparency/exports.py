@@ -6,9 +6,9 @@
   Chinese right); XLSX is built in openpyxl's write-only mode and refused above
   ``XLSX_MAX_ROWS`` (counted with a bounded query), with a message pointing to the CSV.
 * ``/c/<slug>/ledger/export.jsonl?through=N`` — the public ledger export
-  (docs/disclosures.md), streamed from ``escrow.public_export``; no log-in.
+  (docs/disclosures.md), streamed from ``escrow.transparency.public_export``; no log-in.
 
-Rows are read oldest first in keyset chunks (``selectors.iter_ledger_rows``), so
+Rows are read oldest first in keyset chunks (``ledger_selectors.iter_ledger_rows``), so
 memory stays flat however long the journal is.
 """
 
@@ -26,13 +26,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from common.choices import choice_label
 from common.money import fen_to_yuan
 from common.spreadsheet import cell_text
-from escrow import public_export, selectors
+from escrow.ledger import selectors
+from escrow.ledger.permissions import LEDGER_ENTRIES, access_ledger, public_ledger_compound
 from escrow.models import Category, EntryKind
-from escrow.permissions import LEDGER_ENTRIES, access_ledger, public_ledger_compound
-from escrow.serializers import choice_label
-from escrow.views import FILTER_PARAMS, filter_query, form_errors
+from escrow.transparency import ledger_selectors, public_export
+from escrow.transparency.ledger_views import FILTER_PARAMS, filter_query, form_errors
 
 XLSX_MAX_ROWS = 100_000  # one file a spreadsheet opens comfortably; beyond it, the CSV
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,7 +62,7 @@ def _yuan(fen: int | None):
     return None if fen is None else fen_to_yuan(fen)
 
 
-def _values(row: selectors.LedgerRow, *, xlsx: bool = False) -> list:
+def _values(row: ledger_selectors.LedgerRow, *, xlsx: bool = False) -> list:
     """One row's cells: yuan as exact decimals (never floats), empty for "none"; text
     that people typed is made safe for spreadsheets (``common.spreadsheet``)."""
     entry = row.entry
@@ -121,7 +122,7 @@ class _Echo:
 def _csv_lines(compound, filters):
     writer = csv.writer(_Echo())
     yield BOM + writer.writerow(_headers())
-    for row in selectors.iter_ledger_rows(compound, filters):
+    for row in ledger_selectors.iter_ledger_rows(compound, filters):
         values = _values(row)
         values[1] = values[1].isoformat()
         yield writer.writerow(["" if v is None else v for v in values])
@@ -146,7 +147,7 @@ def ledger_export_xlsx(request, slug):
     if refusal is not None:
         return refusal
     cap = XLSX_MAX_ROWS
-    if selectors.count_entries_up_to(compound, filters, cap) > cap:
+    if ledger_selectors.count_entries_up_to(compound, filters, cap) > cap:
         return _refusal(
             request,
             compound,
@@ -161,7 +162,7 @@ def ledger_export_xlsx(request, slug):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Ledger")[:31])
     sheet.append(_headers())
-    for row in selectors.iter_ledger_rows(compound, filters):
+    for row in ledger_selectors.iter_ledger_rows(compound, filters):
         sheet.append(_values(row, xlsx=True))
     handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 — FileResponse closes it
     workbook.save(handle)

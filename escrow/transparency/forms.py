@@ -1,5 +1,5 @@
 """Forms of the disclosure pages. They parse input only; which quarter may be disclosed,
-published, corrected or reopened is the services' rule (``escrow.services.disclosures``),
+published, corrected or reopened is the services' rule (``escrow.transparency.services``),
 and their refusals come back onto these forms' fields."""
 
 from __future__ import annotations

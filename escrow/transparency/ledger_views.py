@@ -1,5 +1,5 @@
-"""Escrow ledger pages. Thin: access through ``escrow.permissions``, reads through
-``escrow.selectors``; the entries list takes the same filters as the API, validated
+"""Escrow ledger pages. Thin: access through ``escrow.ledger.permissions``, reads through
+``escrow.ledger.selectors``; the entries list takes the same filters as the API, validated
 by the same serializer. Amounts become yuan here, at the edge (``common.money``)."""
 
 from __future__ import annotations
@@ -14,15 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.money import format_yuan
-from escrow import selectors
-from escrow.models import AccountKind, Category, EntryKind
-from escrow.permissions import LEDGER_BALANCES, LEDGER_ENTRIES, access_ledger
-from escrow.serializers import (
+from escrow.ledger import selectors
+from escrow.ledger.permissions import LEDGER_BALANCES, LEDGER_ENTRIES, access_ledger
+from escrow.ledger.serializers import (
     LEDGER_CATEGORIES,
     SEARCH_MAX_LENGTH,
     LedgerEntryQuerySerializer,
     choice_label,
 )
+from escrow.models import AccountKind, Category, EntryKind
+from escrow.transparency import ledger_selectors
 
 FILTER_PARAMS = ("date_from", "date_to", "category", "direction", "q", "kind", "account")
 PAGE_SIZE = 20  # a phone screen or two
@@ -74,7 +75,7 @@ def category_labels(codes: list[str]) -> str:
     return " / ".join(choice_label(Category, code) for code in codes)
 
 
-def _entry_rows(rows: list[selectors.LedgerRow], slug: str) -> list[dict]:
+def _entry_rows(rows: list[ledger_selectors.LedgerRow], slug: str) -> list[dict]:
     out = []
     for row in rows:
         e = row.entry
@@ -114,7 +115,7 @@ def _entry_rows(rows: list[selectors.LedgerRow], slug: str) -> list[dict]:
     return out
 
 
-def _totals_context(totals: selectors.LedgerTotals) -> dict:
+def _totals_context(totals: ledger_selectors.LedgerTotals) -> dict:
     return {
         "count": totals.count,
         "income": format_yuan(totals.income),
@@ -222,9 +223,11 @@ def ledger_page(request, slug):
                 after=query.validated_data.get("after"),
                 size=PAGE_SIZE,
             )
-            context["entries"] = _entry_rows(selectors.ledger_rows(page.entries), slug)
+            context["entries"] = _entry_rows(ledger_selectors.ledger_rows(page.entries), slug)
             context["totals"] = _totals_context(
-                selectors.ledger_totals(compound, filters, balances=balances, entry_count=head.entry_count)
+                ledger_selectors.ledger_totals(
+                    compound, filters, balances=balances, entry_count=head.entry_count
+                )
             )
             context["older_url"] = _page_url(chosen, before=page.older) if page.older else None
             context["newer_url"] = _page_url(chosen, after=page.newer) if page.newer else None

@@ -2,7 +2,7 @@
 
 Thin: access through communities.permissions (a member of the compound who owns a
 unit in it; anyone else gets 404, as for a compound that does not exist), the
-figures from escrow.fee_allocation, yuan only here at the edge.
+figures from escrow.transparency.fee_allocation, yuan only here at the edge.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy
 from common.forms import IsoDateInput
 from common.money import format_yuan
 from communities.permissions import access_compound
-from escrow.fee_allocation import fee_allocation, owned_units
 from escrow.models import EscrowAccount
+from escrow.transparency.fee_allocation import fee_allocation, owned_units
 
 QUARTERS = [("", gettext_lazy("Whole year"))] + [(str(q), f"Q{q}") for q in range(1, 5)]
 

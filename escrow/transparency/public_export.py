@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from communities.models import Compound
 from escrow.models import GENESIS_HASH, EscrowAccount, JournalEntry, JournalLine, LedgerAccount
+from escrow.transparency.ledger_selectors import counterparties_of
 
 LEDGER_EXPORT_FORMAT = "gongguan-ledger/1"
 CHUNK = 2000
@@ -108,6 +109,5 @@ def iter_export_lines(compound: Compound, *, through: int | None = None) -> Iter
 
 def _counterparties(entry_ids: list[int]) -> dict[int, str]:
     """Masked unit of a fee payment, payee of a payout — display only, never hashed."""
-    from escrow.selectors import counterparties_of
 
     return {pk: c.label for pk, c in counterparties_of(entry_ids).items()}

@@ -22,9 +22,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from common.money import fen_to_yuan, format_yuan
+from common.pdf import PDF_FONT_FAMILY
 from common.spreadsheet import cell_text
 from escrow.models import Category, EntryKind, PayoutCategory
-from escrow.payout_pdf import PDF_FONT_FAMILY
 
 TEMPLATE = "escrow/disclosures/document.html"
 MONO_FONT_FAMILY = "DejaVu Sans Mono"

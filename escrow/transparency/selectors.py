@@ -21,8 +21,7 @@ from django.utils import timezone
 
 from communities.models import Compound
 from communities.permissions import Capability, Standing
-from escrow.models import Disclosure, DisclosureFile, DisclosureFormat, DisclosureStatus
-from escrow.services.disclosures import PUBLISH_WITHIN_DAYS
+from escrow.models import PUBLISH_WITHIN_DAYS, Disclosure, DisclosureFile, DisclosureFormat, DisclosureStatus
 
 # Files in the order a reader wants them: the printable one first.
 FORMAT_ORDER = (DisclosureFormat.PDF, DisclosureFormat.HTML, DisclosureFormat.CSV, DisclosureFormat.JSON)

@@ -9,7 +9,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from escrow.services import disclosures
+from escrow.transparency import services as disclosures
 
 
 @shared_task(name="escrow.disclosure_build", acks_late=True)

@@ -16,14 +16,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from common.choices import choice_label
 from common.money import format_yuan
 from communities.models import Role
 from communities.permissions import Capability, standing_in
-from escrow import selectors
+from escrow.ledger.permissions import public_ledger_compound
 from escrow.models import AttachmentKind, Category, Decision, PayoutCategory, SignatureStep
-from escrow.permissions import public_ledger_compound
-from escrow.serializers import choice_label
-from escrow.services.payouts import public_payee
+from escrow.transparency import ledger_selectors as selectors
 
 
 @require_GET
@@ -68,7 +67,7 @@ def ledger_payout_trail(request, slug, pk):
         "category": choice_label(PayoutCategory, payout.category),
         "expense_account": choice_label(Category, payout.expense_account),
         "amount": format_yuan(payout.amount_fen),
-        "payee": public_payee(payout),
+        "payee": payout.public_payee,
         "entry": entry,
         "entry_url": reverse("escrow:ledger", args=[compound.slug])
         + f"?before={entry.sequence + 1}#entry-{entry.sequence}",

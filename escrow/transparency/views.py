@@ -1,5 +1,5 @@
 """Disclosure pages (/c/<slug>/disclosures/…). Thin: reads through
-``escrow.disclosure_selectors``, every change through ``escrow.services.disclosures``.
+``escrow.transparency.selectors``, every change through ``escrow.transparency.services``.
 
 A published disclosure is public: its list, detail and files need no log-in. One that
 is not published yet exists only for those who may publish it
@@ -21,22 +21,21 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from common.choices import choice_label
 from common.errors import ApplicationError
 from common.money import format_yuan
 from communities.models import Compound
 from communities.permissions import Capability, Standing, access_compound, standing_in
 from communities.selectors import public_compound
-from escrow import disclosure_selectors as selectors
-from escrow.disclosure_forms import (
+from escrow.models import Category, Disclosure, DisclosureFormat, DisclosureStatus, EntryKind, PayoutCategory
+from escrow.transparency import selectors, services
+from escrow.transparency.forms import (
     CorrectForm,
     DisclosureRequestForm,
     PublishForm,
     ReopenForm,
     add_service_error,
 )
-from escrow.models import Category, Disclosure, DisclosureFormat, DisclosureStatus, EntryKind, PayoutCategory
-from escrow.serializers import choice_label
-from escrow.services import disclosures as services
 
 # Shown on the page; the files hold every item.
 MAX_ITEMS_ON_PAGE = 500

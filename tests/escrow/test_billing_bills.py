@@ -11,11 +11,11 @@ from django.conf import settings
 from django.db.models import Sum
 
 from communities import services as community_services
-from escrow import billing_selectors as selectors
 from escrow import tasks
+from escrow.fees import selectors
+from escrow.fees.services.billing import BillingError, bill_amount_fen, bills_generate
+from escrow.fees.services.payments import payment_record
 from escrow.models import FeeBill
-from escrow.services.billing import BillingError, bill_amount_fen, bills_generate
-from escrow.services.payments import payment_record
 from tests.escrow.test_billing_support import (  # noqa: F401 - fixtures
     FEB,
     JAN,

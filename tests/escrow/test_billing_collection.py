@@ -9,9 +9,9 @@ from decimal import Decimal
 from django.urls import reverse
 
 from communities import services as community_services
-from escrow import billing_selectors as selectors
-from escrow.services.billing import bills_generate
-from escrow.services.payments import payment_record, suspense_assign
+from escrow.fees import selectors
+from escrow.fees.services.billing import bills_generate
+from escrow.fees.services.payments import payment_record, suspense_assign
 from tests.escrow.test_billing_support import (  # noqa: F401 - fixtures
     FEB,
     JAN,
@@ -49,7 +49,7 @@ def _world_with_payments(w):
         compound=w.a, unit=unit_102, amount_fen=28800, method="pos",
         received_on=dt.date(2026, 2, 5), receipt_no="R2", actor=w.staff,
     )  # fmt: skip
-    from escrow.services.imports import statement_import
+    from escrow.fees.services.imports import statement_import
 
     mapping = make_mapping(w.a)
     text = csv_text([row("2026-02-27", "50.00", "S1", "转账"), row("2026-03-03", "10.00", "S2", "转账")])

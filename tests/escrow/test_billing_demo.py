@@ -1,4 +1,4 @@
-"""escrow.demo: a year of bills and payments for the pilots, idempotent, verifiable."""
+"""escrow.demo.fees: a year of bills and payments for the pilots, idempotent, verifiable."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 import io
 
 from communities import services
-from escrow.demo import FIRST_MONTH, seed_escrow_demo
+from escrow.demo.fees import FIRST_MONTH, seed_escrow_demo
 from escrow.models import FeeBill, JournalEntry, Payment, StatementImport
 from tests.escrow.test_billing_support import assert_ledgers_verify
 

@@ -15,11 +15,11 @@ from django.test import Client
 
 from communities import services as community_services
 from communities.models import AuditEvent
+from escrow.fees.services.imports import statement_mapping_save
+from escrow.fees.services.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from escrow.ledger.services import escrow_account_open
+from escrow.ledger.verification import ledger_verify
 from escrow.models import BankStatementMapping, JournalEntry, JournalLine, Payment, StatementImport
-from escrow.services.imports import statement_mapping_save
-from escrow.services.ledger import escrow_account_open
-from escrow.services.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-from escrow.verification import ledger_verify
 from tests.factories import World, make_world
 
 OPENED_ON = dt.date(2025, 12, 1)

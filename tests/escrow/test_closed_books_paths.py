@@ -13,11 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from escrow.errors import PeriodClosedError
+from escrow.fees.services.imports import StatementImportError, statement_import
+from escrow.fees.services.payments import suspense_assign
+from escrow.ledger.services import ledger_reverse
 from escrow.models import EscrowAccount, JournalEntry, Payment, PayoutRequest, PayoutStatus
-from escrow.services import payouts as payout_services
-from escrow.services.imports import StatementImportError, statement_import
-from escrow.services.ledger import ledger_reverse
-from escrow.services.payments import suspense_assign
+from escrow.payouts import services as payout_services
 from tests.escrow.test_billing_support import (  # noqa: F401 - fixtures
     client_for,
     counts,

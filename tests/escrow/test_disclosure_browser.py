@@ -12,7 +12,7 @@ import pytest
 from allauth.account.adapter import get_adapter
 
 from escrow.models import DisclosureFile, DisclosureStatus
-from escrow.services import disclosures as svc
+from escrow.transparency import services as svc
 from tests.escrow.test_disclosure_pages import fill_quarter, last_quarter
 from tests.escrow.test_ledger_support import open_escrow
 from tests.factories import make_world

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communities.models import AuditEvent
-from escrow import disclosure_selectors
+from escrow.ledger.services import credit, debit, ledger_post
 from escrow.models import (
     Category,
     Disclosure,
@@ -33,8 +33,8 @@ from escrow.models import (
     EntryKind,
     EscrowAccount,
 )
-from escrow.services import disclosures as svc
-from escrow.services.ledger import credit, debit, ledger_post
+from escrow.transparency import selectors as disclosure_selectors
+from escrow.transparency import services as svc
 from tests.escrow.test_ledger_support import open_escrow, pay_in, pay_out
 
 FORMATS = ("pdf", "html", "csv", "json")
@@ -643,7 +643,7 @@ def test_an_official_of_compound_a_cannot_act_on_compound_b(dw, django_capture_o
 
 def test_a_street_admin_of_another_office_cannot_act(ready, dw, django_capture_on_commit_callbacks):
     from common.errors import PermissionDeniedError
-    from escrow.services import disclosures as svc
+    from escrow.transparency import services as svc
     from tests.factories import make_world
 
     other = make_world()  # its own street office

@@ -18,7 +18,7 @@ import pytest
 from django.utils import translation
 
 from common.money import format_yuan
-from escrow.disclosure_render import render_csv, render_html, render_pdf
+from escrow.transparency.render import render_csv, render_html, render_pdf
 
 COMPOUND = "尚城国际"
 PAYEE = "咸宁市某物业服务有限公司"

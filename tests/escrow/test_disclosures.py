@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Notification
 from common.errors import PermissionDeniedError
 from escrow.errors import PeriodClosedError
+from escrow.ledger.services import credit, debit, ledger_post, ledger_reverse
 from escrow.models import (
     Category,
     Disclosure,
@@ -25,8 +26,7 @@ from escrow.models import (
     PayoutRequest,
     PayoutStatus,
 )
-from escrow.services import disclosures as svc
-from escrow.services.ledger import credit, debit, ledger_post, ledger_reverse
+from escrow.transparency.services import disclosures as svc
 from tests.escrow.test_ledger_support import open_escrow, pay_in, pay_out
 
 pytestmark = pytest.mark.django_db

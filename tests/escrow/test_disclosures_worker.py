@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection
 
 from escrow.models import Disclosure, DisclosureFile, DisclosureStatus
-from escrow.services import disclosures as svc
+from escrow.transparency import services as svc
 from tests.escrow.test_ledger_support import open_escrow, pay_in, pay_out
 
 ROOT = Path(__file__).resolve().parents[2]

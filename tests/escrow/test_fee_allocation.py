@@ -13,10 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from communities.models import Unit
-from escrow.fee_allocation import allocate, fee_allocation, owned_units, spent_share
+from escrow.fees.services.payments import payment_record
+from escrow.ledger.services import credit, debit, ledger_post
 from escrow.models import Category, EntryKind
-from escrow.services.ledger import credit, debit, ledger_post
-from escrow.services.payments import payment_record
+from escrow.transparency.fee_allocation import allocate, fee_allocation, owned_units, spent_share
 from tests.escrow.test_billing_support import client_for
 from tests.escrow.test_ledger_support import open_escrow
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from communities import services as cs
 from communities.models import Unit
-from escrow.services.payments import payment_record
+from escrow.fees.services.payments import payment_record
 from tests.escrow.test_ledger_support import open_escrow
 from tests.factories import make_user
 

@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from communities.models import AuditEvent
-from escrow.billing_selectors import UnitMatcher, normalize_reference
+from escrow.fees.selectors import UnitMatcher, normalize_reference
+from escrow.fees.services.imports import StatementImportError, statement_import
 from escrow.models import Category, EntryKind, LedgerAccount, Payment, StatementImport
-from escrow.services.imports import StatementImportError, statement_import
 from tests.escrow.test_billing_support import (  # noqa: F401 - fixtures
     HEADER,
     add_unit,

@@ -14,10 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
+from escrow.ledger.selectors import journal_entry
+from escrow.ledger.serializers import JournalEntrySerializer
+from escrow.ledger.services import ledger_reverse
 from escrow.models import GENESIS_HASH, Category, EntryKind, EscrowAccount, JournalEntry
-from escrow.selectors import journal_entry
-from escrow.serializers import JournalEntrySerializer
-from escrow.services.ledger import ledger_reverse
 from tests.escrow.test_ledger_support import open_escrow, pay_in, pay_out
 
 # The API speaks the site's default language to a client that asks for none (tests run

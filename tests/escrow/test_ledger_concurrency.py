@@ -15,9 +15,9 @@ import pytest
 from django.db import connection, connections, transaction
 
 from escrow.errors import InsufficientFundsError
+from escrow.ledger.services import cash_balance, credit, debit, ledger_post
+from escrow.ledger.verification import ledger_verify
 from escrow.models import Category, EntryKind, JournalEntry, LedgerAccount
-from escrow.services.ledger import cash_balance, credit, debit, ledger_post
-from escrow.verification import ledger_verify
 from tests.escrow.test_ledger_support import DAY, open_escrow
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from escrow import ledger_export
 from escrow.models import EscrowAccount, JournalEntry
+from escrow.transparency import exports as ledger_export
 from tests.escrow.test_ledger_page import ENTRY_READERS, build_resident_ledger, oracle
 
 
@@ -90,7 +90,7 @@ def test_the_csv_has_the_same_rows_as_the_page_under_each_filter(ledgers, params
 
 
 def test_the_csv_reads_in_chunks(ledgers, monkeypatch):
-    from escrow import selectors
+    from escrow.transparency import ledger_selectors as selectors
 
     monkeypatch.setattr(selectors, "EXPORT_CHUNK", 2)
     monkeypatch.setattr(selectors.iter_ledger_rows, "__kwdefaults__", {"chunk": 2})

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from common.money import format_yuan
+from escrow.ledger.services import PostingRequest, credit, debit, ledger_post_batch
 from escrow.models import Category, EntryKind, EscrowAccount, JournalEntry, JournalLine, LedgerAccount
-from escrow.services.ledger import PostingRequest, credit, debit, ledger_post_batch
 from tests.escrow.test_ledger_support import open_escrow, pay_in, pay_out
 
 ENTRY_READERS = ["resident", "company_staff", "committee_member", "community_official", "street_admin"]
@@ -166,9 +166,9 @@ def build_resident_ledger(world):
     1 opening balance · 2 a counter payment of unit 1-1 (masked counterparty) · 3 a bank
     payment · 4 repairs · 5 cleaning · 6 an unidentified receipt · 7 its assignment to a
     unit (no cash line) · 8 a payment · 9 its reversal (dated today)."""
+    from escrow.fees.services.payments import payment_record
+    from escrow.ledger.services import ledger_reverse
     from escrow.models import PaymentMethod
-    from escrow.services.ledger import ledger_reverse
-    from escrow.services.payments import payment_record
 
     a = world.a
     open_escrow(a, opening_fen=100_000)
@@ -185,7 +185,7 @@ def build_resident_ledger(world):
     pay_out(a, 50_000, category=Category.REPAIRS, memo="电梯维修", on=dt.date(2025, 5, 1))
     pay_out(a, 8_000, category=Category.NC_CLEANING, memo="保洁费 五月 Invoice-A7", on=dt.date(2025, 5, 20))
     with transaction.atomic():
-        from escrow.services.ledger import ledger_post
+        from escrow.ledger.services import ledger_post
 
         ledger_post(
             compound=a,
@@ -302,7 +302,8 @@ def test_the_filters_are_not_vacuous(resident_ledger):
 
 
 def test_unfiltered_and_single_category_totals_come_from_the_cache(resident_ledger):
-    from escrow.selectors import EntryFilters, ledger_totals
+    from escrow.ledger.selectors import EntryFilters
+    from escrow.transparency.ledger_selectors import ledger_totals
 
     a = resident_ledger.a
     repairs = LedgerAccount.objects.get(compound=a, category=Category.REPAIRS)

@@ -1,4 +1,4 @@
-"""escrow.permissions: who reads which part of a compound's ledger."""
+"""escrow.ledger.permissions: who reads which part of a compound's ledger."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import pytest
 from django.http import Http404
 
 from common.errors import NotFoundError
-from escrow.models import JournalEntry
-from escrow.permissions import (
+from escrow.ledger.permissions import (
     access_ledger,
     access_ledger_for_api,
     balances_visible_to,
@@ -16,6 +15,7 @@ from escrow.permissions import (
     ledger_visible_to,
     public_ledger_compound,
 )
+from escrow.models import JournalEntry
 from tests.escrow.test_ledger_support import open_escrow, pay_in
 
 # persona → (may read A's journal, may read A's balances)

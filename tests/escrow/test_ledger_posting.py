@@ -11,9 +11,8 @@ from django.utils import timezone
 
 from common.money import MAX_AMOUNT_FEN
 from escrow.errors import IdempotencyConflictError, InsufficientFundsError, LedgerError
-from escrow.hashing import entry_hash
-from escrow.models import GENESIS_HASH, Category, EntryKind, EscrowAccount, JournalEntry, Side
-from escrow.services.ledger import (
+from escrow.ledger.hashing import entry_hash
+from escrow.ledger.services import (
     Leg,
     PostingRequest,
     cash_balance,
@@ -23,7 +22,8 @@ from escrow.services.ledger import (
     ledger_post_batch,
     ledger_reverse,
 )
-from escrow.verification import ledger_verify
+from escrow.ledger.verification import ledger_verify
+from escrow.models import GENESIS_HASH, Category, EntryKind, EscrowAccount, JournalEntry, Side
 from tests.escrow.test_ledger_support import (
     DAY,
     OPENED_ON,
@@ -334,7 +334,7 @@ def test_memos_the_service_writes_do_not_follow_the_request_language(world):
     same as one posted from an English page — the site's default language (tests: en)."""
     from django.utils import translation
 
-    from escrow.services.ledger import ledger_reverse
+    from escrow.ledger.services import ledger_reverse
     from tests.escrow.test_ledger_support import open_escrow, pay_in
 
     open_escrow(world.a, opening_fen=10_00)

@@ -14,8 +14,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from escrow.errors import LedgerError
+from escrow.ledger.services import credit, debit, ledger_post
 from escrow.models import Category, EntryKind
-from escrow.services.ledger import credit, debit, ledger_post
 from tests.escrow.test_ledger_support import open_escrow, pay_in
 from tests.escrow.test_payouts_support import file_payout, prepare, walk
 

@@ -44,9 +44,9 @@ from hypothesis.stateful import (
 )
 
 from escrow.errors import IdempotencyConflictError, InsufficientFundsError, LedgerError
+from escrow.ledger.services import Leg, PostingRequest, credit, debit, ledger_post_batch, ledger_reverse
+from escrow.ledger.verification import ledger_verify
 from escrow.models import Category, EntryKind, EscrowAccount, JournalEntry, JournalLine, LedgerAccount, Side
-from escrow.services.ledger import Leg, PostingRequest, credit, debit, ledger_post_batch, ledger_reverse
-from escrow.verification import ledger_verify
 from tests.escrow.test_ledger_support import check_deferred_constraints, open_escrow
 
 LEDGER_MACHINE_SETTINGS = settings(

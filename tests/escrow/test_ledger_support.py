@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from escrow.ledger.services import credit, debit, escrow_account_open, ledger_post
 from escrow.models import Category, EntryKind, EscrowAccount, JournalEntry, JournalLine, LedgerAccount
-from escrow.services.ledger import credit, debit, escrow_account_open, ledger_post
 
 OPENED_ON = dt.date(2025, 1, 1)
 DAY = dt.date(2025, 6, 1)

@@ -11,10 +11,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from escrow.hashing import entry_hash
+from escrow.ledger.hashing import entry_hash
+from escrow.ledger.selectors import chain_head
+from escrow.ledger.verification import ledger_verify
 from escrow.models import EscrowAccount, JournalEntry, JournalLine
-from escrow.selectors import chain_head
-from escrow.verification import ledger_verify
 from tests.escrow.test_ledger_support import check_deferred_constraints, open_escrow, pay_in, pay_out
 
 TRIGGERS = {

@@ -58,8 +58,8 @@ def _pages(w, suspense_id):
 
 @pytest.fixture
 def suspense_id(escrow_world):
+    from escrow.fees.services.imports import statement_import
     from escrow.models import Payment
-    from escrow.services.imports import statement_import
 
     w = escrow_world
     mapping = make_mapping(w.a)

@@ -10,8 +10,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from communities import services as community_services
+from escrow.ledger.verification import ledger_verify
 from escrow.models import JournalEntry, PayoutRequest, PayoutStatus
-from escrow.verification import ledger_verify
 from tests.escrow.test_payouts_support import (
     PNG_BYTES,
     SMALL_FEN,

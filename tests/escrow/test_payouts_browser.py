@@ -16,8 +16,8 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.adapter import AccountAdapter
+from escrow.ledger.verification import ledger_verify
 from escrow.models import EntryKind, JournalEntry, PayoutRequest, PayoutStatus
-from escrow.verification import ledger_verify
 from tests.escrow.test_payouts_support import PDF_BYTES, SMALL_FEN, enrol_totp, prepare, totp_code
 
 pytestmark = [

@@ -14,9 +14,9 @@ from common.errors import ApplicationError, ConflictError, PermissionDeniedError
 from communities import services as community_services
 from communities.models import AuditEvent
 from escrow.errors import InsufficientFundsError
+from escrow.ledger.verification import ledger_verify
 from escrow.models import EntryKind, JournalEntry, PayoutRequest, PayoutSignature, PayoutStatus
-from escrow.services import payouts as services
-from escrow.verification import ledger_verify
+from escrow.payouts import services
 from tests.escrow.test_payouts_support import SMALL_FEN, approved_budget, file_payout, fresh, prepare
 from tests.factories import make_user
 

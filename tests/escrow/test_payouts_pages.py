@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Notification
 from communities import services as community_services
 from escrow.models import PayoutAttachment, PayoutRequest, PayoutSignature, PayoutStatus
-from escrow.services import payouts as services
+from escrow.payouts import services
 from tests.escrow.test_payouts_support import (
     PDF_BYTES,
     PNG_BYTES,

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from django.urls import reverse
 
-from escrow.payout_pdf import amount_in_chinese_capitals
+from escrow.payouts.pdf import amount_in_chinese_capitals
 from tests.escrow.test_payouts_support import SMALL_FEN, file_payout, pdf, prepare, walk
 
 

@@ -14,7 +14,7 @@ from accounts.stepup import SecondFactor, second_factor_from_code, second_factor
 from common.errors import PermissionDeniedError
 from communities import services as community_services
 from escrow.models import PayoutSignature, PayoutStatus
-from escrow.services import payouts as services
+from escrow.payouts import services
 from tests.escrow.test_payouts_support import (
     approve,
     enrol_totp,

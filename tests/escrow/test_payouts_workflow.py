@@ -13,8 +13,8 @@ from accounts.models import Notification
 from common.errors import ConflictError, PermissionDeniedError
 from communities import services as community_services
 from communities.models import AuditEvent
-from escrow.attachments import AttachmentError
 from escrow.errors import InsufficientFundsError
+from escrow.ledger.verification import ledger_verify
 from escrow.models import (
     EntryKind,
     JournalEntry,
@@ -23,8 +23,9 @@ from escrow.models import (
     PayoutRequest,
     PayoutStatus,
 )
-from escrow.services import payouts as services
-from escrow.verification import ledger_verify
+from escrow.payouts import services
+from escrow.payouts.attachments import AttachmentError
+from escrow.payouts.services import workflow
 from tests.escrow.test_payouts_support import (
     OPENING_FEN,
     PNG_BYTES,
@@ -350,7 +351,7 @@ def test_only_staff_of_the_compound_file_requests(pw, tmp_path):
 
 def test_a_budget_is_signed_like_a_payout_and_a_rejected_one_reserves_nothing(small):
     pw = small
-    year = services._next_month(timezone.localdate()).year
+    year = workflow._next_month(timezone.localdate()).year
     budget = services.budget_create(
         compound=pw.a,
         year=year,

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
-from escrow.hashing import entry_hash
+from escrow.ledger.hashing import entry_hash
 from escrow.models import DEFAULT_CHART, GENESIS_HASH
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -539,11 +539,11 @@ def test_a_missing_file_exits_2(files, tmp_path):
 
 @pytest.mark.django_db
 def test_the_apps_own_disclosure_and_export_verify(world, postgres_only, tmp_path):
+    from escrow.fees.services.payments import payment_record
+    from escrow.ledger.services import credit, debit, ledger_post, ledger_post_batch, reversal_request
     from escrow.models import Category, EntryKind, JournalEntry
-    from escrow.public_export import iter_export_lines
-    from escrow.services.disclosures import disclosure_figures, figures_digest, render_file
-    from escrow.services.ledger import credit, debit, ledger_post, ledger_post_batch, reversal_request
-    from escrow.services.payments import payment_record
+    from escrow.transparency.public_export import iter_export_lines
+    from escrow.transparency.services import disclosure_figures, figures_digest, render_file
     from tests.escrow.test_ledger_support import open_escrow
 
     compound = world.a

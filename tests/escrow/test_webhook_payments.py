@@ -101,7 +101,7 @@ def test_a_bad_signature_is_refused_and_logged(escrow_world, webhook_secret, cli
 def test_a_body_changed_after_signing_is_refused(escrow_world, webhook_secret, client):
     import json
 
-    from escrow.services.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+    from escrow.fees.services.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
     w = escrow_world
     stamp = str(int(time.time()))
@@ -134,7 +134,7 @@ def test_a_timestamp_within_the_tolerance_is_accepted(escrow_world, webhook_secr
 
 
 def test_a_missing_timestamp_is_refused(escrow_world, webhook_secret, client):
-    from escrow.services.webhooks import SIGNATURE_HEADER
+    from escrow.fees.services.webhooks import SIGNATURE_HEADER
 
     response = client.post(
         "/api/v1/webhooks/payments/wechatpay/",

@@ -45,7 +45,9 @@ from common.errors import ApplicationError
 from common.money import AmountError, yuan_to_fen
 from communities.audit import audit_record, snapshot
 from communities.models import Compound, Unit
-from escrow.billing_selectors import UnitMatcher
+from escrow.fees.selectors import UnitMatcher
+from escrow.fees.services.payments import escrow_account_of, fee_legs, suspense_legs
+from escrow.ledger.services import PostingRequest, closed_books_message, ledger_post_batch
 from escrow.models import (
     BankStatementMapping,
     EntryKind,
@@ -55,8 +57,6 @@ from escrow.models import (
     PaymentSource,
     StatementImport,
 )
-from escrow.services.ledger import PostingRequest, closed_books_message, ledger_post_batch
-from escrow.services.payments import escrow_account_of, fee_legs, suspense_legs
 
 REFERENCE_MAX = 64
 MEMO_MAX = 200

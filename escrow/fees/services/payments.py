@@ -1,7 +1,7 @@
 """Payments in (物业费实收): a receipt written by hand, and assigning an unidentified
 receipt from suspense to the unit it belongs to. Statement imports are in
 imports.py, the payment-notification webhook in webhooks.py; all of them post through
-``escrow.services.ledger`` and nothing else.
+``escrow.ledger.services`` and nothing else.
 
 Exactly once (DESIGN.md §5.5): each payment's journal entry carries an idempotency
 key derived from its source — ``receipt:<no>``, ``bank:<ref>``,
@@ -28,6 +28,7 @@ from common.money import MAX_AMOUNT_FEN, AmountError, format_yuan
 from communities.audit import audit_record, snapshot
 from communities.models import Compound, Unit
 from escrow.errors import IdempotencyConflictError, PeriodClosedError
+from escrow.ledger.services import credit, debit, ledger_post
 from escrow.models import (
     Category,
     EntryKind,
@@ -36,7 +37,6 @@ from escrow.models import (
     PaymentMethod,
     PaymentSource,
 )
-from escrow.services.ledger import credit, debit, ledger_post
 
 RECEIPT_NO_MAX = 40
 

@@ -47,11 +47,9 @@ from django.utils.translation import gettext as _
 from common.errors import ApplicationError, ConflictError, NotFoundError
 from communities.audit import audit_record
 from communities.models import Compound, Unit
-from escrow.billing_selectors import normalize_reference
 from escrow.errors import IdempotencyConflictError, PeriodClosedError
-from escrow.models import EntryKind, Payment, PaymentMethod, PaymentSource
-from escrow.services.ledger import ledger_post
-from escrow.services.payments import (
+from escrow.fees.selectors import normalize_reference
+from escrow.fees.services.payments import (
     PaymentResult,
     check_amount_fen,
     check_received_on,
@@ -59,6 +57,8 @@ from escrow.services.payments import (
     fee_legs,
     field_error,
 )
+from escrow.ledger.services import ledger_post
+from escrow.models import EntryKind, Payment, PaymentMethod, PaymentSource
 
 logger = logging.getLogger("escrow.webhooks")
 

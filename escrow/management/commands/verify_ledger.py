@@ -8,7 +8,7 @@ sequence number.
 from django.core.management.base import BaseCommand, CommandError
 
 from communities.models import Compound
-from escrow.verification import ledger_verify
+from escrow.ledger.verification import ledger_verify
 
 
 class Command(BaseCommand):

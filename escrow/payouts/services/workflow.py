@@ -29,8 +29,8 @@ from communities.audit import audit_record, snapshot
 from communities.models import Compound, Membership, PropertyCompany, Role, _active_q
 from communities.permissions import Capability, Standing, standing_in
 from communities.selectors import active_company, users_with_roles
-from escrow.attachments import read_checked
 from escrow.errors import InsufficientFundsError, PeriodClosedError
+from escrow.ledger.services import cash_balance, credit, debit, ledger_post, mask_account_number
 from escrow.models import (
     CATEGORY_EXPENSE_ACCOUNTS,
     HOLDING_STATUSES,
@@ -50,7 +50,7 @@ from escrow.models import (
     PayoutStatus,
     SignatureStep,
 )
-from escrow.services.ledger import credit, debit, ledger_post, mask_account_number
+from escrow.payouts.attachments import read_checked
 
 STEP_UP_WINDOW = dt.timedelta(minutes=5)
 REMIND_AFTER = dt.timedelta(days=3)
@@ -111,8 +111,6 @@ def reserve_fen(compound: Compound, *, on: dt.date | None = None) -> int:
 
 def payout_availability(compound: Compound, *, exclude: PayoutRequest | None = None) -> Availability:
     """Cash, open holds and reserve of a compound. Exact only under the compound lock."""
-    from escrow.services.ledger import cash_balance
-
     holds = PayoutRequest.objects.filter(compound=compound, status__in=HOLDING_STATUSES)
     if exclude is not None:
         holds = holds.exclude(pk=exclude.pk)
@@ -749,7 +747,7 @@ def payout_pay(*, payout: PayoutRequest, actor, bank_reference: str, payment_dat
             ],
             # The memo is hashed into the chain: one fixed wording (Chinese), never translated,
             # so the entry's content does not depend on the language of whoever paid it.
-            memo=f"支出申请#{payout.pk} 收款方 {public_payee(payout)}：{payout.purpose}"[:200],
+            memo=f"支出申请#{payout.pk} 收款方 {payout.public_payee}：{payout.purpose}"[:200],
             effective_date=payment_date,
             actor=actor,
             idempotency_key=f"payout:{payout.pk}",
@@ -787,15 +785,6 @@ def payout_pay(*, payout: PayoutRequest, actor, bank_reference: str, payment_dat
 
 
 # --------------------------------------------------------------------------- notifications
-
-
-def public_payee(payout: PayoutRequest) -> str:
-    """The payee as public pages, the ledger export and the (hashed) memo show it. A
-    refund goes to a resident, whose name is private: only its first character stays."""
-    if payout.category == PayoutCategory.REFUND:
-        name = payout.payee_name.strip()
-        return (name[:1] + "*" * max(len(name) - 1, 1)) if name else ""
-    return payout.payee_name
 
 
 def next_signers(payout) -> list:

@@ -28,6 +28,7 @@ import json
 import logging
 from collections import defaultdict
 
+from celery import current_app
 from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, Case, F, Q, Sum, When
 from django.urls import reverse
@@ -40,8 +41,9 @@ from communities.audit import audit_record
 from communities.models import Compound, Role, UnitOwnership
 from communities.permissions import Capability, standing_in
 from communities.selectors import users_with_roles
-from escrow.billing_selectors import RateRow
+from escrow.fees.selectors import RateRow, collection_rates
 from escrow.models import (
+    PUBLISH_WITHIN_DAYS,
     AccountKind,
     Category,
     Disclosure,
@@ -56,7 +58,8 @@ from escrow.models import (
     PayoutStatus,
     Side,
 )
-from escrow.public_export import canonical_json, export_through
+from escrow.transparency import render as disclosure_render
+from escrow.transparency.public_export import canonical_json, export_through
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +68,6 @@ CLAIM_LEASE = dt.timedelta(minutes=10)
 # A build that keeps failing is reported after this many attempts and given up after MAX.
 REPORT_AFTER_ATTEMPTS = 3
 MAX_BUILD_ATTEMPTS = 10
-PUBLISH_WITHIN_DAYS = 15
 # The order files are rendered in; the cheap ones first.
 RENDER_ORDER = (DisclosureFormat.JSON, DisclosureFormat.CSV, DisclosureFormat.HTML, DisclosureFormat.PDF)
 
@@ -162,8 +164,6 @@ def disclosure_figures(
     """The disclosure document without ``digest`` and ``generated_at``: a pure function
     of the journal up to entry ``through`` (the chain head when None) and of the
     billing and payout records. Definitions: docs/disclosures.md."""
-    from escrow.billing_selectors import collection_rates
-
     through, head_hash = export_through(compound, through)
     start, end = quarter_bounds(year, quarter)
     chart = list(
@@ -224,7 +224,6 @@ def disclosure_figures(
             compound=compound, journal_entry_id__in={item["_entry_id"] for item in items.values()}
         )
     }
-    from escrow.services.payouts import public_payee
 
     expense_items = []
     for key in sorted(items):
@@ -234,7 +233,7 @@ def disclosure_figures(
             item["payout"] = {
                 "request": payout.pk,
                 "category": payout.category,
-                "payee": public_payee(payout),
+                "payee": payout.public_payee,
                 "purpose": payout.purpose,
             }
         expense_items.append(item)
@@ -428,8 +427,6 @@ def render_file(document: dict, fmt: str) -> bytes:
     """One file of a disclosure, in the site's default language (Chinese)."""
     from django.conf import settings
 
-    from escrow import disclosure_render
-
     with translation.override(settings.LANGUAGE_CODE):
         if fmt == DisclosureFormat.JSON:
             return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8") + b"\n"
@@ -492,10 +489,17 @@ def disclosure_build(disclosure_id: int, *, after_file=None) -> Disclosure | Non
     return disclosure
 
 
-def _queue_build(disclosure: Disclosure) -> None:
-    from escrow.tasks_disclosures import disclosure_build_task
+# The build task (escrow/transparency/tasks.py) calls this module, so this module finds
+# it by its name in Celery's registry (escrow/apps.py registers every task at start-up).
+BUILD_TASK = "escrow.disclosure_build"
 
-    transaction.on_commit(lambda: disclosure_build_task.delay(disclosure.pk))
+
+def _send_build(disclosure_id: int) -> None:
+    current_app.tasks[BUILD_TASK].delay(disclosure_id)
+
+
+def _queue_build(disclosure: Disclosure) -> None:
+    transaction.on_commit(lambda: _send_build(disclosure.pk))
 
 
 def disclosures_build_due(*, today: dt.date | None = None) -> list[int]:
@@ -509,10 +513,8 @@ def disclosures_build_due(*, today: dt.date | None = None) -> list[int]:
         disclosure, _created = disclosure_ensure(compound=escrow.compound, year=year, quarter=quarter)
         if disclosure.status in (DisclosureStatus.PENDING, DisclosureStatus.BUILDING):
             queued.append(disclosure.pk)
-    from escrow.tasks_disclosures import disclosure_build_task
-
     for pk in queued:
-        disclosure_build_task.delay(pk)
+        _send_build(pk)
     return queued
 
 
@@ -529,10 +531,8 @@ def disclosures_sweep(*, now: dt.datetime | None = None) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    from escrow.tasks_disclosures import disclosure_build_task
-
     for pk in ids:
-        disclosure_build_task.delay(pk)
+        _send_build(pk)
     return ids
 
 

@@ -5,10 +5,10 @@ five pilot compounds with buildings and a few hundred units each, the property
 companies and their contracts (华懋物业 took over 尚城国际 on 2025-12-25 by a
 handover), the 19 duties (copied by ``compound_create``), the three-level party
 structure, stewards, a cross-appointed person, and one log-in per role — then a year
-of money: fee bills and payments into each pilot's escrow account (escrow/demo.py),
+of money: fee bills and payments into each pilot's escrow account (escrow/demo/fees.py),
 payouts through the real request → review → recheck → payment workflow
-(escrow/demo_payouts.py) and every past quarter's disclosure, published
-(escrow/demo_disclosures.py).
+(escrow/demo/payouts.py) and every past quarter's disclosure, published
+(escrow/demo/disclosures.py).
 
 It is idempotent: every row is looked up by its natural key first and only what is
 missing is created, so a second run changes nothing (and says so), and a run that
@@ -56,6 +56,10 @@ from communities.models import (
     UnitOwnership,
     _active_q,
 )
+from escrow.demo.disclosures import seed_disclosures_demo
+from escrow.demo.fees import seed_escrow_demo
+from escrow.demo.payouts import seed_payouts_demo
+from escrow.models import Disclosure, JournalEntry, PayoutRequest, PayoutSignature
 
 # One password for every demo log-in, printed in the table and in the README.
 DEMO_PASSWORD = "gongguan-demo-2026"  # noqa: S105 - a documented demo password, not a secret
@@ -583,10 +587,7 @@ class Seeder:
                 )
 
     def _seed_escrow(self) -> None:
-        """A year of fee bills and payments into the pilots' escrow accounts (escrow/demo.py)."""
-        from escrow.demo import seed_escrow_demo
-        from escrow.models import JournalEntry
-
+        """A year of fee bills and payments into the pilots' escrow accounts (escrow/demo/fees.py)."""
         before = JournalEntry.objects.count()
         seed_escrow_demo(stdout=self.out)
         posted = JournalEntry.objects.count() - before
@@ -594,10 +595,7 @@ class Seeder:
             self._note("ledger entries", posted)
 
     def _seed_payouts(self) -> None:
-        """A year of payouts through the real workflow, replayed day by day (escrow/demo_payouts.py)."""
-        from escrow.demo_payouts import seed_payouts_demo
-        from escrow.models import PayoutRequest, PayoutSignature
-
+        """A year of payouts through the real workflow, replayed day by day (escrow/demo/payouts.py)."""
         before = PayoutRequest.objects.count(), PayoutSignature.objects.count()
         seed_payouts_demo(stdout=self.out)
         requests, signatures = PayoutRequest.objects.count(), PayoutSignature.objects.count()
@@ -607,10 +605,7 @@ class Seeder:
             self._note("payout signature", signatures - before[1])
 
     def _seed_disclosures(self) -> None:
-        """Every ended quarter disclosed and published (escrow/demo_disclosures.py); after the payouts."""
-        from escrow.demo_disclosures import seed_disclosures_demo
-        from escrow.models import Disclosure
-
+        """Every ended quarter disclosed and published (escrow/demo/disclosures.py); after the payouts."""
         before = Disclosure.objects.count()
         seed_disclosures_demo(stdout=self.out)
         if Disclosure.objects.count() - before:

@@ -1,0 +1,3 @@
+"""Compatibility: remove after the feature branches land (use ``escrow.payouts.attachments``)."""
+
+from escrow.payouts.attachments import *  # noqa: F403

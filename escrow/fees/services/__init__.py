@@ -1,0 +1,1 @@
+"""Fee services: bill runs, counter payments, statement imports, provider webhooks."""
