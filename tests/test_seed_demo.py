@@ -25,6 +25,7 @@ from django.db.models import Sum
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from common.periods import ended_quarters, quarter_bounds
 from communities import selectors
 from communities.models import (
     Compound,
@@ -37,7 +38,7 @@ from communities.models import (
 )
 from communities.permissions import Capability, standing_in
 from escrow.demo.fees import FIRST_MONTH
-from escrow.demo.payouts import Q3_REPAIR_PAID, Q3_REPAIR_SUBMITTED, ended_quarters
+from escrow.demo.payouts import Q3_REPAIR_PAID, Q3_REPAIR_SUBMITTED
 from escrow.models import (
     Category,
     Disclosure,
@@ -50,7 +51,6 @@ from escrow.models import (
     SignatureStep,
 )
 from escrow.transparency.public_export import iter_export_lines
-from escrow.transparency.services import quarter_bounds
 from portal.management.commands.seed_demo import COMPOUNDS, DEMO_PASSWORD, LOGINS
 
 ROOT = Path(__file__).resolve().parent.parent

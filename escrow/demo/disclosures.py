@@ -18,9 +18,10 @@ import time
 
 from django.utils import timezone
 
+from common.periods import ended_quarters
 from communities.models import Compound
 from escrow.demo.fees import SLUGS
-from escrow.demo.payouts import ended_quarters, official_of, quietly
+from escrow.demo.payouts import official_of, quietly
 from escrow.models import DisclosureStatus, EscrowAccount
 from escrow.transparency.services import disclosure_build, disclosure_ensure, disclosure_publish
 

@@ -37,8 +37,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from common.money import format_yuan
+from common.periods import add_months, months_between
 from communities.models import Compound, Unit
-from escrow.fees.selectors import add_months, months_between
 from escrow.fees.services.billing import bills_generate
 from escrow.fees.services.imports import statement_import, statement_mapping_save
 from escrow.fees.services.payments import payment_record, suspense_assign

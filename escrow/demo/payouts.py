@@ -61,6 +61,7 @@ from accounts.models import Notification
 from accounts.stepup import SecondFactor
 from common.money import format_yuan
 from common.pdf import minimal_pdf
+from common.periods import add_months, months_between, quarter_of
 from communities.models import (
     AuditEvent,
     Building,
@@ -73,7 +74,6 @@ from communities.models import (
 from communities.selectors import active_company
 from escrow.demo.fees import FIRST_MONTH, LAST_MONTH, SLUGS
 from escrow.errors import PeriodClosedError
-from escrow.fees.selectors import add_months, months_between
 from escrow.models import (
     Category,
     EscrowAccount,
@@ -84,7 +84,6 @@ from escrow.models import (
     PayoutStatus,
 )
 from escrow.payouts.services import payout_approve, payout_file, payout_pay, payout_url
-from escrow.transparency.services import quarter_of
 
 # The necessary monthly costs: (expense account, purpose after "2026年3月", weight).
 NECESSARY = [
@@ -522,16 +521,3 @@ def seed_payouts_demo(*, stdout=None) -> dict:
         )
     out.write(f"  payouts demo: {time.perf_counter() - started:.1f}s\n")
     return summary
-
-
-def ended_quarters(opened_on: dt.date, today: dt.date) -> list[tuple[int, int]]:
-    """Every quarter that has ended since the account opened, oldest first."""
-    out = []
-    month = opened_on.replace(day=1)
-    month = dt.date(month.year, 3 * ((month.month - 1) // 3) + 1, 1)
-    while True:
-        end = add_months(month, 3) - dt.timedelta(days=1)
-        if end >= today:
-            return out
-        out.append(quarter_of(month))
-        month = add_months(month, 3)

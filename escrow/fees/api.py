@@ -32,6 +32,7 @@ from communities.models import Unit
 from communities.permissions import Capability, access_compound
 from communities.serializers import ErrorSerializer
 from escrow.fees import selectors
+from escrow.fees.periods import month_range
 from escrow.fees.services import imports, payments, webhooks
 from escrow.models import BankStatementMapping, Payment, PaymentMethod
 
@@ -463,7 +464,7 @@ class CollectionRateApi(APIView):
     )
     def get(self, request, slug):
         compound, _standing = compound_for(request, slug, Capability.VIEW_ARREARS)
-        first, last = selectors.month_range(request.query_params.get("from"), request.query_params.get("to"))
+        first, last = month_range(request.query_params.get("from"), request.query_params.get("to"))
         table = selectors.collection_rates(compound, first=first, last=last)
         return Response(
             CollectionSerializer(

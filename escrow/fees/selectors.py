@@ -33,12 +33,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from common.periods import add_months, months_between
 from communities.models import Building, Compound, Unit, UnitOwnership, _active_q
 from communities.permissions import Capability
-from escrow.fees.services.billing import BillingError, parse_period
 from escrow.models import BankStatementMapping, FeeBill, Payment, StatementImport
 
 # --------------------------------------------------------------------------- unit references
@@ -128,47 +126,6 @@ def _overlapping_findall(pattern: re.Pattern, text: str):
 
 
 # --------------------------------------------------------------------------- months
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def month_range(
-    first_text: str | None, last_text: str | None, *, months: int = 12
-) -> tuple[dt.date, dt.date]:
-    """(first, last) month from 'YYYY-MM' texts, by default the twelve months up to
-    this one; at most 120 months. A bad value is refused naming ``from`` or ``to``."""
-
-    def parse(text, name):
-        try:
-            return parse_period(text)
-        except BillingError as exc:
-            raise BillingError(
-                f"{name}: {exc.message}", extra={"fields": {name: [_("Not a month (YYYY-MM).")]}}
-            ) from None
-
-    last = parse(last_text, "to") if last_text else timezone.localdate().replace(day=1)
-    first = parse(first_text, "from") if first_text else add_months(last, -(months - 1))
-    if first > last or len(months_between(first, last)) > 120:
-        raise BillingError(
-            _("from: give a range of 1 to 120 months, “from” not after “to”."),
-            extra={"fields": {"from": [_("Not a valid range.")]}},
-        )
-    return first, last
-
-
-def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
-    out, month = [], month_start(first)
-    while month <= last:
-        out.append(month)
-        month = add_months(month, 1)
-    return out
 
 
 # --------------------------------------------------------------------------- arrears

@@ -14,8 +14,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from communities.models import Compound, ServiceContract
+from escrow.fees.periods import parse_period
 from escrow.fees.services.billing import bills_generate as bills_generate_service
-from escrow.fees.services.billing import parse_period
 
 
 @shared_task(name="escrow.tasks.bills_generate")

@@ -26,6 +26,7 @@ from escrow.fees.forms import (
     SuspenseAssignForm,
     apply_service_error,
 )
+from escrow.fees.periods import month_range
 from escrow.fees.services import imports, payments
 from escrow.fees.services.imports import StatementImportError
 from escrow.models import BankStatementMapping, Payment
@@ -305,10 +306,10 @@ def collection_page(request, slug):
     form = MonthRangeForm(request.GET or None)
     error = ""
     try:
-        first, last = selectors.month_range(request.GET.get("start") or None, request.GET.get("end") or None)
+        first, last = month_range(request.GET.get("start") or None, request.GET.get("end") or None)
     except ApplicationError as exc:
         error = exc.message
-        first, last = selectors.month_range(None, None)
+        first, last = month_range(None, None)
     table = selectors.collection_rates(compound, first=first, last=last)
     return render(
         request,

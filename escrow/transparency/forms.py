@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
+from common.periods import previous_quarter
 
 
 def add_service_error(form: forms.Form, exc: ApplicationError) -> None:
@@ -42,10 +43,9 @@ class DisclosureRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
         # The quarter that ended last is what an official usually asks for.
-        quarter = (today.month - 1) // 3
-        year = today.year if quarter else today.year - 1
+        year, quarter = previous_quarter(today)
         self.fields["year"].initial = year
-        self.fields["quarter"].initial = quarter or 4
+        self.fields["quarter"].initial = quarter
 
 
 class ConfirmedForm(forms.Form):

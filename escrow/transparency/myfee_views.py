@@ -22,19 +22,12 @@ from django.utils.translation import gettext_lazy
 
 from common.forms import IsoDateInput
 from common.money import format_yuan
+from common.periods import quarter_of, year_or_quarter_bounds
 from communities.permissions import access_compound
 from escrow.models import EscrowAccount
 from escrow.transparency.fee_allocation import fee_allocation, owned_units
 
 QUARTERS = [("", gettext_lazy("Whole year"))] + [(str(q), f"Q{q}") for q in range(1, 5)]
-
-
-def quarter_bounds(year: int, quarter: int | None) -> tuple[dt.date, dt.date]:
-    if quarter is None:
-        return dt.date(year, 1, 1), dt.date(year, 12, 31)
-    start = dt.date(year, 3 * quarter - 2, 1)
-    end = dt.date(year + 1, 1, 1) if quarter == 4 else dt.date(year, 3 * quarter + 1, 1)
-    return start, end - dt.timedelta(days=1)
 
 
 class FeePeriodForm(forms.Form):
@@ -83,7 +76,7 @@ class FeePeriodForm(forms.Form):
             self.cleaned_data["period"] = (date_from, date_to)
 
     def _check_year(self, year: int, quarter: int | None) -> None:
-        start, end = quarter_bounds(year, quarter)
+        start, end = year_or_quarter_bounds(year, quarter)
         field = "quarter" if quarter else "year"
         if start > self.today:
             self.add_error(field, _("This period has not begun yet."))
@@ -101,10 +94,10 @@ def _presets(base: str, opened_on: dt.date, today: dt.date) -> list[dict]:
     """This year, its quarters so far, last year — those the account has lived through."""
     out = []
     periods = [(_("This year"), today.year, None)]
-    periods += [(f"Q{q}", today.year, q) for q in range(1, (today.month - 1) // 3 + 2)]
+    periods += [(f"Q{q}", today.year, q) for q in range(1, quarter_of(today)[1] + 1)]
     periods.append((_("Last year"), today.year - 1, None))
     for label, year, quarter in periods:
-        start, end = quarter_bounds(year, quarter)
+        start, end = year_or_quarter_bounds(year, quarter)
         if end < opened_on or start > today:
             continue
         query = {"year": year, **({"quarter": quarter} if quarter else {})}

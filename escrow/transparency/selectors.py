@@ -19,6 +19,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from common.periods import quarter_end
 from communities.models import Compound
 from communities.permissions import Capability, Standing
 from escrow.models import PUBLISH_WITHIN_DAYS, Disclosure, DisclosureFile, DisclosureFormat, DisclosureStatus
@@ -31,12 +32,6 @@ PUBLIC_PAGE_LATEST = 4
 
 def may_manage_disclosures(standing: Standing | None) -> bool:
     return standing is not None and standing.can(Capability.PUBLISH_DISCLOSURE)
-
-
-def quarter_end(year: int, quarter: int) -> dt.date:
-    if quarter == 4:
-        return dt.date(year, 12, 31)
-    return dt.date(year, 3 * quarter + 1, 1) - dt.timedelta(days=1)
 
 
 def _files_prefetch() -> Prefetch:

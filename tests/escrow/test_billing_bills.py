@@ -10,10 +10,12 @@ import pytest
 from django.conf import settings
 from django.db.models import Sum
 
+from common.periods import add_months
 from communities import services as community_services
 from escrow import tasks
 from escrow.fees import selectors
-from escrow.fees.services.billing import BillingError, bill_amount_fen, bills_generate
+from escrow.fees.periods import BillingError
+from escrow.fees.services.billing import bill_amount_fen, bills_generate
 from escrow.fees.services.payments import payment_record
 from escrow.models import FeeBill
 from tests.escrow.test_billing_support import (  # noqa: F401 - fixtures
@@ -123,7 +125,7 @@ def test_a_malformed_month_is_refused_naming_the_field(escrow_world, period):
 def test_a_month_that_has_not_started_is_not_billed(escrow_world):
     from django.utils import timezone
 
-    next_month = selectors.add_months(timezone.localdate().replace(day=1), 1)
+    next_month = add_months(timezone.localdate().replace(day=1), 1)
     with pytest.raises(BillingError):
         bills_generate(compound=escrow_world.a, period=next_month)
     assert not FeeBill.objects.exists()

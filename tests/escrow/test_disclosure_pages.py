@@ -23,6 +23,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from common.periods import previous_quarter, quarter_bounds, quarter_of
 from communities.models import AuditEvent
 from escrow.ledger.services import credit, debit, ledger_post
 from escrow.models import (
@@ -59,8 +60,8 @@ class Quarter:
 
 def last_quarter(today: dt.date | None = None) -> Quarter:
     """The quarter that ended last: it can always be disclosed."""
-    year, quarter = svc.previous_quarter(today or timezone.localdate())
-    start, end = svc.quarter_bounds(year, quarter)
+    year, quarter = previous_quarter(today or timezone.localdate())
+    start, end = quarter_bounds(year, quarter)
     return Quarter(year, quarter, start, end)
 
 
@@ -358,7 +359,7 @@ def test_an_official_requests_a_past_quarter(dw, django_capture_on_commit_callba
 @pytest.mark.parametrize("which", ["current", "next_year", "before_opening"])
 def test_a_quarter_that_cannot_be_disclosed_is_refused_on_its_field(dw, which):
     today = timezone.localdate()
-    year, quarter = svc.quarter_of(today)
+    year, quarter = quarter_of(today)
     data = {
         "current": {"year": year, "quarter": quarter},
         "next_year": {"year": year + 1, "quarter": 1},

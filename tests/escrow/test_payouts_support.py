@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from accounts.stepup import SecondFactor
 from common.pdf import minimal_pdf
+from common.periods import add_months
 from escrow.ledger.services import escrow_account_open
 from escrow.models import PayoutCategory, PayoutRequest
 from escrow.payouts import services
-from escrow.payouts.services import workflow
 
 OPENING_FEN = 1_000_000_00  # ¥1,000,000.00
 OPENED_ON = dt.date(2026, 1, 1)
@@ -153,7 +153,7 @@ def give_email(*users) -> None:
 def approved_budget(world, monthly_fen: int, *, expense_account: str = "nc_cleaning"):
     """Next month's necessary-cost budget of compound A, filed by staff and signed by
     two committee members and the community (so next month's reserve is ``monthly_fen``)."""
-    year = workflow._next_month(timezone.localdate()).year
+    year = add_months(timezone.localdate(), 1).year
     budget = services.budget_create(
         compound=world.a,
         year=year,

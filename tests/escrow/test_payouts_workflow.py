@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from common.errors import ConflictError, PermissionDeniedError
+from common.periods import add_months
 from communities import services as community_services
 from communities.models import AuditEvent
 from escrow.errors import InsufficientFundsError
@@ -25,7 +26,6 @@ from escrow.models import (
 )
 from escrow.payouts import services
 from escrow.payouts.attachments import AttachmentError
-from escrow.payouts.services import workflow
 from tests.escrow.test_payouts_support import (
     OPENING_FEN,
     PNG_BYTES,
@@ -351,7 +351,7 @@ def test_only_staff_of_the_compound_file_requests(pw, tmp_path):
 
 def test_a_budget_is_signed_like_a_payout_and_a_rejected_one_reserves_nothing(small):
     pw = small
-    year = workflow._next_month(timezone.localdate()).year
+    year = add_months(timezone.localdate(), 1).year
     budget = services.budget_create(
         compound=pw.a,
         year=year,

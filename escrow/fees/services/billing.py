@@ -26,14 +26,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.errors import ApplicationError
 from communities.audit import audit_record
 from communities.models import Compound, ServiceContract, Unit
+from escrow.fees.periods import BillingError, parse_period
 from escrow.models import FeeBill
-
-
-class BillingError(ApplicationError):
-    """A bill run that cannot happen (a month in the future, a malformed month)."""
 
 
 @dataclass
@@ -49,29 +45,6 @@ def bill_amount_fen(floor_area: Decimal, rate_fen: int) -> int:
     """floor area × rate, rounded half up to the fen (per unit, never per compound)."""
     exact = Decimal(floor_area) * Decimal(int(rate_fen))
     return int(exact.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-
-
-def parse_period(value) -> dt.date:
-    """A month as the date of its first day, from a date, 'YYYY-MM' or 'YYYY-MM-01'."""
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        if value.day != 1:
-            raise BillingError(
-                _("period: a month is given by its first day, not %(d)s.") % {"d": value.isoformat()},
-                extra={"fields": {"period": [_("Use the first day of the month.")]}},
-            )
-        return value
-    text = str(value or "").strip()
-    try:
-        if len(text) == 7:
-            return dt.date.fromisoformat(f"{text}-01")
-        return parse_period(dt.date.fromisoformat(text))
-    except ValueError:
-        raise BillingError(
-            _("period: “%(v)s” is not a month (YYYY-MM).") % {"v": text},
-            extra={"fields": {"period": [_("Not a month.")]}},
-        ) from None
 
 
 def contract_in_force(compound: Compound, day: dt.date) -> ServiceContract | None:

@@ -25,6 +25,7 @@ from accounts.notifications import notify
 from accounts.stepup import STRONG_METHODS, SecondFactor
 from common.errors import ApplicationError, ConflictError, PermissionDeniedError
 from common.money import MAX_AMOUNT_FEN, format_yuan
+from common.periods import add_months
 from communities.audit import audit_record, snapshot
 from communities.models import Compound, Membership, PropertyCompany, Role, _active_q
 from communities.permissions import Capability, Standing, standing_in
@@ -93,13 +94,9 @@ class Availability:
         return self.cash - self.holds
 
 
-def _next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-
-
 def reserve_fen(compound: Compound, *, on: dt.date | None = None) -> int:
     """Next month's budgeted necessary costs (the approved budget of that month's year)."""
-    month = _next_month(on or timezone.localdate())
+    month = add_months(on or timezone.localdate(), 1)
     total = (
         BudgetLine.objects.filter(
             budget__compound=compound, budget__year=month.year, budget__status=BudgetStatus.APPROVED

@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from accounts.notifications import notify
 from common.errors import ApplicationError, PermissionDeniedError
+from common.periods import previous_quarter, quarter_bounds
 from communities.audit import audit_record
 from communities.models import Compound, Role, UnitOwnership
 from communities.permissions import Capability, standing_in
@@ -77,21 +78,6 @@ class DisclosureError(ApplicationError):
 
 
 # --------------------------------------------------------------------------- periods
-
-
-def quarter_bounds(year: int, quarter: int) -> tuple[dt.date, dt.date]:
-    start = dt.date(year, 3 * quarter - 2, 1)
-    end = dt.date(year + 1, 1, 1) if quarter == 4 else dt.date(year, 3 * quarter + 1, 1)
-    return start, end - dt.timedelta(days=1)
-
-
-def quarter_of(day: dt.date) -> tuple[int, int]:
-    return day.year, (day.month - 1) // 3 + 1
-
-
-def previous_quarter(day: dt.date) -> tuple[int, int]:
-    year, quarter = quarter_of(day)
-    return (year - 1, 4) if quarter == 1 else (year, quarter - 1)
 
 
 def _end_of_day(day: dt.date) -> dt.datetime:
