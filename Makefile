@@ -22,7 +22,7 @@ RUN_ENV := DJANGO_SETTINGS_MODULE=config.settings.local DATABASE_URL=$(RUN_DATAB
 help:
 	@echo "make run     set up .venv, migrate, seed the demo if empty, serve http://$(HOST):$(PORT)"
 	@echo "make test    the test suite (uses DATABASE_URL / CELERY_BROKER_URL from the environment)"
-	@echo "make lint    ruff check, ruff format --check, makemigrations --check"
+	@echo "make lint    ruff check, ruff format --check, the import layers (lint-imports), makemigrations --check"
 	@echo "make worker  a Celery worker (needs CELERY_BROKER_URL)"
 	@echo "make beat    Celery beat, the scheduler of the periodic jobs (needs CELERY_BROKER_URL)"
 	@echo "make bench   the benchmarks in bench/, if any"
@@ -66,6 +66,7 @@ test: install-dev var
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemigrations --check --dry-run
 
 bench: install-dev

@@ -58,13 +58,51 @@ def _ms(seconds: float) -> str:
 
 
 def _world(media_root: str):
+    """One compound with a contract, a company employee who files, the committee who
+    review and recheck, and the community official — built through the services (the
+    benchmarks never import the tests)."""
+    import datetime as dt
+    from types import SimpleNamespace
+
     from django.conf import settings
 
+    from accounts.models import User
+    from communities import services as community
     from escrow.ledger.services import escrow_account_open
-    from tests.factories import make_world
 
     settings.MEDIA_ROOT = media_root
-    world = make_world()
+    office = community.street_office_create(name="浮山街道(支出基准)", actor=None)
+    neighbourhood = community.community_create(street_office=office, name="书台社区", actor=None)
+    compound = community.compound_create(
+        community=neighbourhood, name="尚城国际", slug="bench-payouts", actor=None
+    )
+    company = community.property_company_create(name="华懋物业(基准)", actor=None)
+    community.contract_start(
+        compound=compound, company=company, start_date=dt.date(2025, 12, 25), fee_rate_fen=120, actor=None
+    )
+    people = {}
+    for n, (key, name) in enumerate(
+        [
+            ("staff", "段家小"),
+            ("committee", "李委员"),
+            ("committee2", "张委员"),
+            ("chair", "刘主任"),
+            ("official", "周书记"),
+        ]
+    ):
+        people[key] = User.objects.create_user(
+            phone=f"+86139{90000000 + n:08d}", password="pw-Gongguan-2026", display_name=name
+        )
+    roles = [
+        ("staff", {"role": "company_staff", "company": company, "compound": compound}),
+        ("committee", {"role": "committee_member", "compound": compound}),
+        ("committee2", {"role": "committee_member", "compound": compound}),
+        ("chair", {"role": "committee_chair", "compound": compound}),
+        ("official", {"role": "community_official", "community": neighbourhood}),
+    ]
+    for key, seat in roles:
+        community.membership_create(user=people[key], actor=None, **seat)
+    world = SimpleNamespace(a=compound, **people)
     escrow_account_open(
         compound=world.a,
         bank_name="湖北银行咸安支行",
@@ -80,13 +118,13 @@ def _world(media_root: str):
 def _file(world, n: int):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from common.pdf import minimal_pdf
     from escrow.payouts.services import payout_file
-    from tests.escrow.test_payouts_support import PDF_BYTES
 
     return payout_file(
         compound=world.a,
         actor=world.staff,
-        attachments=[("invoice", SimpleUploadedFile(f"invoice-{n}.pdf", PDF_BYTES))],
+        attachments=[("invoice", SimpleUploadedFile(f"invoice-{n}.pdf", minimal_pdf("Invoice 2026-001")))],
         submit=True,
         category="repair",
         expense_account="",
