@@ -8,16 +8,65 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.defaults import page_not_found
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import exceptions as drf_exceptions
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.errors import ApplicationError
+from common.money import AmountError, fen_to_yuan, yuan_to_fen
 
 logger = logging.getLogger(__name__)
+
+
+class ErrorExtraSerializer(serializers.Serializer):
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text=gettext_lazy("Input errors by field name (e.g. “floor_area”, “duties[3]”)."),
+    )
+    capability = serializers.CharField(
+        required=False, help_text=gettext_lazy("The capability the action needs, on a 403 for a member.")
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API (see common.api.exception_handler)."""
+
+    message = serializers.CharField(help_text=gettext_lazy("A sentence for people."))
+    extra = ErrorExtraSerializer(help_text=gettext_lazy("Machine-readable detail; may be empty."))
+
+
+@extend_schema_field({"type": "string", "example": "1234.50", "pattern": r"^[\d,]+(\.\d{1,2})?$"})
+class YuanField(serializers.Field):
+    """Money in the API: yuan as text ("1234.50", "1,234.50") in, integer fen to the
+    view, yuan text out. Parsed by ``common.money.yuan_to_fen``; a JSON number with a
+    fraction (a binary float) is refused, never rounded."""
+
+    default_error_messages = {"float": gettext_lazy('Give the amount as text, e.g. "1234.50".')}
+
+    def to_internal_value(self, data):
+        if isinstance(data, float):
+            self.fail("float")
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            raise serializers.ValidationError(_("Not a valid amount."))
+        name = self.field_name or "amount"
+        try:
+            return yuan_to_fen(data, field=name)
+        except AmountError as exc:
+            raise serializers.ValidationError(exc.extra["fields"][name][0]) from None
+
+    def to_representation(self, value):
+        return None if value is None else str(fen_to_yuan(value))
+
+
+def error_responses(descriptions: dict[int, str], *codes: int) -> dict:
+    """``extend_schema(responses=…)`` entries of the one error shape for ``codes``."""
+    return {code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes}
 
 
 class DefaultPagination(PageNumberPagination):

@@ -17,10 +17,9 @@ Who gets which refusal:
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -28,7 +27,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from common.errors import NotFoundError, PermissionDeniedError
+from common.api import error_responses
+from common.errors import NotFoundError
 from communities import selectors, services
 from communities.filters import MAX_ID, MembershipFilter, UnitFilter
 from communities.models import (
@@ -39,7 +39,7 @@ from communities.models import (
     Party,
     Unit,
 )
-from communities.permissions import Capability, access_compound, standing_in
+from communities.permissions import Capability, compound_for_api, standing_in
 from communities.serializers import (
     BuildingCreateSerializer,
     BuildingSerializer,
@@ -47,7 +47,6 @@ from communities.serializers import (
     DutyListReviseSerializer,
     DutyListSerializer,
     DutyListVersionSummarySerializer,
-    ErrorSerializer,
     MembershipCreateSerializer,
     MembershipEndSerializer,
     MembershipSerializer,
@@ -63,31 +62,6 @@ from communities.serializers import (
 def _not_found() -> NotFoundError:
     # One body for "missing" and "not yours", wherever it is raised.
     return NotFoundError(_("Not found."))
-
-
-def _compound_for(request, slug: str, *, read: Capability | None, write: Capability | None = None):
-    """The compound ``slug`` and the user's standing in it (``None`` on a public read).
-
-    ``read`` is the capability needed to see the resource at all (``None``: public);
-    without it the answer is 404. ``write`` is the capability the action needs on
-    top; a user who may read but not write gets 403.
-    """
-    if read is None:
-        compound = selectors.public_compound(slug)
-        if compound is None:
-            raise _not_found()
-        # A public read needs nobody's roles; spare the two queries.
-        standing = standing_in(request.user, compound) if write is not None else None
-    else:
-        try:
-            compound, standing = access_compound(request.user, slug, read)
-        except Http404:
-            raise _not_found() from None
-    if write is not None and not standing.can(write):
-        raise PermissionDeniedError(
-            _("Your roles in this compound do not allow this action."), extra={"capability": str(write)}
-        )
-    return compound, standing
 
 
 def _get_in(queryset, **lookup):
@@ -112,8 +86,9 @@ def _errors(*codes: int) -> dict:
         400: "Invalid input; extra.fields names each field with its messages.",
         403: "Not logged in, or (for a member) the roles lack the capability named in extra.capability.",
         404: "No such compound or object — or one this user may not see (indistinguishable).",
+        409: "The request conflicts with the current state (e.g. a newer duty list version was saved).",
     }
-    return {code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes}
+    return error_responses(descriptions, *codes)
 
 
 # Path parameters as the URL converters accept them (``slug`` and ``int``), so that
@@ -183,7 +158,7 @@ class CompoundMeApi(APIView):
         responses={200: StandingSerializer, **_errors(403, 404)},
     )
     def get(self, request, slug):
-        compound, _standing = _compound_for(request, slug, read=None)
+        compound, _standing = compound_for_api(request.user, slug, see=None)
         return Response(StandingSerializer(standing_in(request.user, compound)).data)
 
 
@@ -204,7 +179,7 @@ class BuildingListCreateApi(GenericAPIView):
         responses={200: BuildingSerializer(many=True), **_errors(403, 404)},
     )
     def get(self, request, slug):
-        compound, _standing = _compound_for(request, slug, read=Capability.VIEW_MEMBERS_AREA)
+        compound, _standing = compound_for_api(request.user, slug, see=Capability.VIEW_MEMBERS_AREA)
         page = self.paginate_queryset(selectors.buildings_of(compound))
         return self.get_paginated_response(BuildingSerializer(page, many=True).data)
 
@@ -216,8 +191,8 @@ class BuildingListCreateApi(GenericAPIView):
         responses={201: BuildingSerializer, **_errors(400, 403, 404)},
     )
     def post(self, request, slug):
-        compound, _standing = _compound_for(
-            request, slug, read=Capability.VIEW_MEMBERS_AREA, write=Capability.MANAGE_UNITS
+        compound, _standing = compound_for_api(
+            request.user, slug, see=Capability.VIEW_MEMBERS_AREA, act=Capability.MANAGE_UNITS
         )
         data = _valid(BuildingCreateSerializer, request)
         building = services.building_create(compound=compound, actor=request.user, **data)
@@ -234,7 +209,7 @@ class BuildingDetailApi(APIView):
         responses={200: BuildingSerializer, **_errors(403, 404)},
     )
     def get(self, request, slug, building_id: int):
-        compound, _standing = _compound_for(request, slug, read=Capability.VIEW_MEMBERS_AREA)
+        compound, _standing = compound_for_api(request.user, slug, see=Capability.VIEW_MEMBERS_AREA)
         return Response(BuildingSerializer(_get_in(selectors.buildings_of(compound), pk=building_id)).data)
 
 
@@ -259,7 +234,7 @@ class UnitListCreateApi(GenericAPIView):
         responses={200: UnitSerializer(many=True), **_errors(400, 403, 404)},
     )
     def get(self, request, slug):
-        compound, _standing = _compound_for(request, slug, read=Capability.VIEW_UNITS)
+        compound, _standing = compound_for_api(request.user, slug, see=Capability.VIEW_UNITS)
         page = self.paginate_queryset(self.filter_queryset(selectors.units_of(compound)))
         return self.get_paginated_response(UnitSerializer(page, many=True).data)
 
@@ -271,8 +246,8 @@ class UnitListCreateApi(GenericAPIView):
         responses={201: UnitSerializer, **_errors(400, 403, 404)},
     )
     def post(self, request, slug):
-        compound, _standing = _compound_for(
-            request, slug, read=Capability.VIEW_UNITS, write=Capability.MANAGE_UNITS
+        compound, _standing = compound_for_api(
+            request.user, slug, see=Capability.VIEW_UNITS, act=Capability.MANAGE_UNITS
         )
         serializer = UnitCreateSerializer(data=request.data, context={"compound": compound})
         serializer.is_valid(raise_exception=True)
@@ -291,7 +266,7 @@ class UnitDetailApi(APIView):
         responses={200: UnitSerializer, **_errors(403, 404)},
     )
     def get(self, request, slug, unit_id: int):
-        compound, _standing = _compound_for(request, slug, read=Capability.VIEW_UNITS)
+        compound, _standing = compound_for_api(request.user, slug, see=Capability.VIEW_UNITS)
         return Response(UnitSerializer(_get_in(selectors.units_of(compound), pk=unit_id)).data)
 
     @extend_schema(
@@ -302,8 +277,8 @@ class UnitDetailApi(APIView):
         responses={200: UnitSerializer, **_errors(400, 403, 404)},
     )
     def patch(self, request, slug, unit_id: int):
-        compound, _standing = _compound_for(
-            request, slug, read=Capability.VIEW_UNITS, write=Capability.MANAGE_UNITS
+        compound, _standing = compound_for_api(
+            request.user, slug, see=Capability.VIEW_UNITS, act=Capability.MANAGE_UNITS
         )
         unit = _get_in(selectors.units_of(compound), pk=unit_id)
         changes = _valid(UnitUpdateSerializer, request)
@@ -329,7 +304,7 @@ class DutyListApi(APIView):
         responses={200: DutyListSerializer, **_errors(404)},
     )
     def get(self, request, slug):
-        compound, _standing = _compound_for(request, slug, read=None)
+        compound, _standing = compound_for_api(request.user, slug, see=None)
         duty_list = selectors.current_duty_list(compound)
         if duty_list is None:  # every compound gets one on creation; be safe anyway
             raise _not_found()
@@ -340,13 +315,17 @@ class DutyListApi(APIView):
         tags=["duties"],
         parameters=[SLUG],
         request=DutyListReviseSerializer,
-        responses={201: DutyListSerializer, **_errors(400, 403, 404)},
+        responses={201: DutyListSerializer, **_errors(400, 403, 404, 409)},
     )
     def post(self, request, slug):
-        compound, _standing = _compound_for(request, slug, read=None, write=Capability.EDIT_DUTIES)
+        compound, _standing = compound_for_api(request.user, slug, see=None, act=Capability.EDIT_DUTIES)
         data = _valid(DutyListReviseSerializer, request)
         version = services.duty_list_revise(
-            compound=compound, items=data["duties"], reason=data["reason"], actor=request.user
+            compound=compound,
+            items=data["duties"],
+            reason=data["reason"],
+            actor=request.user,
+            based_on_version=data.get("based_on"),
         )
         return Response(DutyListSerializer(version).data, status=status.HTTP_201_CREATED)
 
@@ -365,7 +344,7 @@ class DutyListVersionListApi(GenericAPIView):
         responses={200: DutyListVersionSummarySerializer(many=True), **_errors(404)},
     )
     def get(self, request, slug):
-        compound, _standing = _compound_for(request, slug, read=None)
+        compound, _standing = compound_for_api(request.user, slug, see=None)
         versions = selectors.duty_list_versions(compound).select_related("based_on")
         page = self.paginate_queryset(versions)
         return self.get_paginated_response(DutyListVersionSummarySerializer(page, many=True).data)
@@ -383,7 +362,7 @@ class DutyListVersionDetailApi(APIView):
         responses={200: DutyListSerializer, **_errors(404)},
     )
     def get(self, request, slug, version: int):
-        compound, _standing = _compound_for(request, slug, read=None)
+        compound, _standing = compound_for_api(request.user, slug, see=None)
         versions = DutyListVersion.objects.filter(compound=compound).prefetch_related("duties")
         return Response(DutyListSerializer(_get_in(versions, version=version)).data)
 
@@ -410,7 +389,7 @@ class MembershipListCreateApi(GenericAPIView):
         responses={200: MembershipSerializer(many=True), **_errors(400, 403, 404)},
     )
     def get(self, request, slug):
-        compound, _standing = _compound_for(request, slug, read=Capability.MANAGE_MEMBERSHIPS)
+        compound, _standing = compound_for_api(request.user, slug, see=Capability.MANAGE_MEMBERSHIPS)
         page = self.paginate_queryset(self.filter_queryset(selectors.memberships_in(compound)))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -422,7 +401,7 @@ class MembershipListCreateApi(GenericAPIView):
         responses={201: MembershipSerializer, **_errors(400, 403, 404)},
     )
     def post(self, request, slug):
-        compound, _standing = _compound_for(request, slug, read=Capability.MANAGE_MEMBERSHIPS)
+        compound, _standing = compound_for_api(request.user, slug, see=Capability.MANAGE_MEMBERSHIPS)
         data = _valid(MembershipCreateSerializer, request)
         user = User.objects.filter(phone=data.pop("phone")).first()
         if user is None:
@@ -459,7 +438,7 @@ class MembershipDetailApi(APIView):
         responses={200: MembershipSerializer, **_errors(403, 404)},
     )
     def get(self, request, slug, membership_id: int):
-        compound, _standing = _compound_for(request, slug, read=Capability.MANAGE_MEMBERSHIPS)
+        compound, _standing = compound_for_api(request.user, slug, see=Capability.MANAGE_MEMBERSHIPS)
         membership = _get_in(selectors.memberships_in(compound), pk=membership_id)
         return Response(MembershipSerializer(membership, context={"today": timezone.localdate()}).data)
 
@@ -476,7 +455,7 @@ class MembershipEndApi(APIView):
         responses={200: MembershipSerializer, **_errors(400, 403, 404)},
     )
     def post(self, request, slug, membership_id: int):
-        compound, _standing = _compound_for(request, slug, read=Capability.MANAGE_MEMBERSHIPS)
+        compound, _standing = compound_for_api(request.user, slug, see=Capability.MANAGE_MEMBERSHIPS)
         membership = _get_in(selectors.memberships_in(compound), pk=membership_id)
         data = _valid(MembershipEndSerializer, request)
         membership = services.membership_end(

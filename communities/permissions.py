@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from common.errors import NotFoundError
+from common.errors import NotFoundError, PermissionDeniedError
 from communities.models import (
     Compound,
     Membership,
@@ -273,9 +274,41 @@ def access_compound(
     return compound, standing
 
 
+def compound_for_api(
+    user,
+    slug,
+    *,
+    see: Capability | None = Capability.VIEW_MEMBERS_AREA,
+    act: Capability | None = None,
+) -> tuple[Compound, Standing | None]:
+    """The one compound lookup of the API.
+
+    A compound that does not exist and one the user may not ``see`` get the same answer,
+    ``NotFoundError`` (404); ``see=None`` is a public read (any existing compound). ``act``
+    is the capability the action needs on top: a user who sees the compound but lacks it
+    gets ``PermissionDeniedError`` (403) naming the capability. Returns the compound and
+    the user's standing (None for a public read without ``act``)."""
+    if see is None:
+        compound = (
+            Compound.objects.select_related("community", "community__street_office")
+            .filter(slug=str(slug))
+            .first()
+        )
+        if compound is None:
+            raise NotFoundError(_("Not found."))
+        standing = standing_in(user, compound) if act is not None else None
+    else:
+        try:
+            compound, standing = access_compound(user, str(slug), see)
+        except Http404:
+            raise NotFoundError(_("Not found.")) from None
+    if act is not None and not standing.can(act):
+        raise PermissionDeniedError(
+            _("Your roles in this compound do not allow this action."), extra={"capability": str(act)}
+        )
+    return compound, standing
+
+
 def get_compound_for_api(user, pk_or_slug, capability: Capability = Capability.VIEW_MEMBERS_AREA):
-    """API flavour of access_compound: NotFoundError (404 in the one error shape)."""
-    try:
-        return access_compound(user, str(pk_or_slug), capability)
-    except Http404:
-        raise NotFoundError("Not found.") from None
+    """``compound_for_api`` for a capability needed to see the compound at all (404 without it)."""
+    return compound_for_api(user, pk_or_slug, see=capability)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.api import ErrorSerializer  # noqa: F401 - compatibility: remove after the feature branches land
 from common.phone import normalize_phone
 from communities.models import (
     Building,
@@ -25,27 +26,6 @@ from communities.models import (
     Role,
     Unit,
 )
-
-# --------------------------------------------------------------------------- errors
-
-
-class ErrorExtraSerializer(serializers.Serializer):
-    fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text=_("Input errors by field name (e.g. “floor_area”, “duties[3]”)."),
-    )
-    capability = serializers.CharField(
-        required=False, help_text=_("The capability the action needs, on a 403 for a member.")
-    )
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The one error shape of the API (see common.api.exception_handler)."""
-
-    message = serializers.CharField(help_text=_("A sentence for people."))
-    extra = ErrorExtraSerializer(help_text=_("Machine-readable detail; may be empty."))
-
 
 # --------------------------------------------------------------------------- compounds
 
@@ -241,6 +221,12 @@ class DutyItemInputSerializer(serializers.Serializer):
 class DutyListReviseSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
     duties = DutyItemInputSerializer(many=True, allow_empty=True)
+    based_on = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="The version the client edited; a newer version saved meanwhile answers 409.",
+    )
 
     def to_internal_value(self, data):
         try:

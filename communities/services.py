@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.errors import ConflictError
 from communities.audit import audit_record, snapshot
 from communities.default_duties import default_duty_items
 from communities.models import (
@@ -530,11 +531,28 @@ def duty_template_publish(
     return _duty_template_publish(street_office=street_office, items=items, reason=reason, actor=actor)
 
 
-def _duty_list_create_version(*, compound, items, based_on, reason, actor) -> DutyListVersion:
-    items = validate_duty_items(items)
-    # Lock the compound so two concurrent revisions cannot take the same version number.
+class DutyListStaleError(ConflictError):
+    """The editor started from a version that is no longer the current one (409)."""
+
+    def __init__(self, current_version: int):
+        self.current_version = current_version
+        message = _(
+            "based_on: version %(version)s was saved while you were editing, so nothing was saved; "
+            "apply your changes to it and save again."
+        ) % {"version": current_version}
+        super().__init__(message, extra={"fields": {"based_on": [message]}})
+
+
+def _duty_list_create_version(
+    *, compound, items, based_on, reason, actor, based_on_version: int | None = None
+) -> DutyListVersion:
+    # Lock the compound so two concurrent revisions cannot take the same version number,
+    # and so that the version the editor started from is compared with the current one.
     Compound.objects.select_for_update().get(pk=compound.pk)
     current = DutyListVersion.objects.filter(compound=compound).order_by("-version").first()
+    if based_on_version is not None and current is not None and current.version != based_on_version:
+        raise DutyListStaleError(current.version)
+    items = validate_duty_items(items)
     version = DutyListVersion.objects.create(
         compound=compound,
         version=(current.version + 1) if current else 1,
@@ -555,10 +573,21 @@ def _duty_list_create_version(*, compound, items, based_on, reason, actor) -> Du
 
 
 @transaction.atomic(durable=True)
-def duty_list_revise(*, compound: Compound, items: list[dict], reason: str, actor) -> DutyListVersion:
-    """Revise a compound's duty list: a new version; earlier versions stay readable."""
+def duty_list_revise(
+    *, compound: Compound, items: list[dict], reason: str, actor, based_on_version: int | None = None
+) -> DutyListVersion:
+    """Revise a compound's duty list: a new version; earlier versions stay readable.
+
+    No lost update: given ``based_on_version`` (the version the editor opened), the
+    revision is refused with ``DutyListStaleError`` (409) if another version has been
+    saved since — checked under the compound lock, for the page and the API alike."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the duty list changes.")})
     return _duty_list_create_version(
-        compound=compound, items=items, based_on=None, reason=reason, actor=actor
+        compound=compound,
+        items=items,
+        based_on=None,
+        reason=reason,
+        actor=actor,
+        based_on_version=based_on_version,
     )

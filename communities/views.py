@@ -107,16 +107,6 @@ def duty_list_edit(request, slug):
         formset = DutyFormSet(request.POST, prefix=DUTY_FORMSET_PREFIX)
         reason_form = DutyRevisionForm(request.POST)
         valid = formset.is_valid() and reason_form.is_valid()
-        if valid and current and reason_form.cleaned_data["based_on"] not in (None, current.version):
-            list_errors = [
-                _(
-                    "Someone saved version %(version)s while you were editing, so nothing was saved. "
-                    "Your changes are still below: submit again to save them as the next version."
-                )
-                % {"version": current.version}
-            ]
-            reason_form = DutyRevisionForm({**request.POST.dict(), "based_on": current.version})
-            valid = False
         if valid:
             rows = formset.kept_forms()
             items = [form.item() for form in rows]
@@ -126,7 +116,19 @@ def duty_list_edit(request, slug):
                     items=items,
                     reason=reason_form.cleaned_data["reason"],
                     actor=request.user,
+                    based_on_version=reason_form.cleaned_data["based_on"],
                 )
+            except services.DutyListStaleError as exc:
+                list_errors = [
+                    _(
+                        "Someone saved version %(version)s while you were editing, so nothing was saved. "
+                        "Your changes are still below: submit again to save them as the next version."
+                    )
+                    % {"version": exc.current_version}
+                ]
+                # The next submit is based on the version now current: deliberate, it saves.
+                reason_form = DutyRevisionForm({**request.POST.dict(), "based_on": exc.current_version})
+                reason_form.is_valid()
             except ValidationError as exc:
                 list_errors = place_duty_errors(exc, rows=rows, reason_form=reason_form)
                 if set(getattr(exc, "error_dict", {})) == {"reason"}:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -24,13 +23,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import DefaultPagination
+from common.api import DefaultPagination, YuanField, error_responses
 from common.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from common.money import fen_to_yuan, yuan_to_fen
+from common.money import fen_to_yuan
 from common.request_context import client_ip_from_request
 from communities.models import Unit
-from communities.permissions import Capability, access_compound
-from communities.serializers import ErrorSerializer
+from communities.permissions import Capability, compound_for_api
 from escrow.fees import selectors
 from escrow.fees.periods import month_range
 from escrow.fees.services import imports, payments, webhooks
@@ -41,19 +39,6 @@ from escrow.models import BankStatementMapping, Payment, PaymentMethod
 
 def _not_found() -> NotFoundError:
     return NotFoundError(_("Not found."))
-
-
-def compound_for(request, slug: str, capability: Capability | None):
-    """The compound if the user may enter it (else 404); then ``capability`` (else 403)."""
-    try:
-        compound, standing = access_compound(request.user, slug, Capability.VIEW_MEMBERS_AREA)
-    except Http404:
-        raise _not_found() from None
-    if capability is not None and not standing.can(capability):
-        raise PermissionDeniedError(
-            _("Your roles in this compound do not allow this action."), extra={"capability": str(capability)}
-        )
-    return compound, standing
 
 
 def _in_compound(queryset, compound, pk):
@@ -73,7 +58,7 @@ def _errors(*codes: int) -> dict:
         404: "No such compound or object — or one this user may not see (indistinguishable).",
         409: "Conflicts with what was recorded before (a receipt number or transaction id reused).",
     }
-    return {code: OpenApiResponse(ErrorSerializer, description=text[code]) for code in codes}
+    return error_responses(text, *codes)
 
 
 SLUG = OpenApiParameter(
@@ -107,15 +92,6 @@ def _paginate(view, request, items, serializer_class):
 
 
 # --------------------------------------------------------------------------- serializers
-
-
-class YuanField(serializers.CharField):
-    """Yuan as text, parsed strictly by common.money (never through float)."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            raise serializers.ValidationError(_('Give the amount as text, e.g. "1234.50".'))
-        return super().to_internal_value(data)
 
 
 class PaymentSerializer(serializers.ModelSerializer):
@@ -275,7 +251,7 @@ class PaymentListCreateApi(APIView):
         responses={200: _page_of(PaymentSerializer), **_errors(403, 404)},
     )
     def get(self, request, slug):
-        compound, _standing = compound_for(request, slug, Capability.VIEW_ARREARS)
+        compound, _standing = compound_for_api(request.user, slug, act=Capability.VIEW_ARREARS)
         items = (
             Payment.objects.filter(compound=compound)
             .select_related("unit__building", "unit__compound", "entry")
@@ -297,14 +273,14 @@ class PaymentListCreateApi(APIView):
         },
     )
     def post(self, request, slug):
-        compound, _standing = compound_for(request, slug, Capability.RECORD_PAYMENT_RECEIVED)
+        compound, _standing = compound_for_api(request.user, slug, act=Capability.RECORD_PAYMENT_RECEIVED)
         serializer = PaymentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         result = payments.payment_record(
             compound=compound,
             unit=_unit_in(compound, data["unit"]),
-            amount_fen=yuan_to_fen(data["amount"], field="amount"),
+            amount_fen=data["amount"],
             method=data["method"],
             received_on=data["received_on"],
             receipt_no=data["receipt_no"],
@@ -327,7 +303,7 @@ class MappingListCreateApi(APIView):
         responses={200: _page_of(MappingSerializer), **_errors(403, 404)},
     )
     def get(self, request, slug):
-        compound, _standing = compound_for(request, slug, Capability.RECORD_PAYMENT_RECEIVED)
+        compound, _standing = compound_for_api(request.user, slug, act=Capability.RECORD_PAYMENT_RECEIVED)
         return _paginate(self, request, selectors.statement_mappings(compound), MappingSerializer)
 
     @extend_schema(
@@ -338,7 +314,7 @@ class MappingListCreateApi(APIView):
         responses={201: MappingSerializer, **_errors(400, 403, 404)},
     )
     def post(self, request, slug):
-        compound, _standing = compound_for(request, slug, Capability.RECORD_PAYMENT_RECEIVED)
+        compound, _standing = compound_for_api(request.user, slug, act=Capability.RECORD_PAYMENT_RECEIVED)
         serializer = MappingCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         mapping = imports.statement_mapping_save(
@@ -357,7 +333,7 @@ class StatementImportListCreateApi(APIView):
         responses={200: _page_of(StatementImportSerializer), **_errors(403, 404)},
     )
     def get(self, request, slug):
-        compound, _standing = compound_for(request, slug, Capability.RECORD_PAYMENT_RECEIVED)
+        compound, _standing = compound_for_api(request.user, slug, act=Capability.RECORD_PAYMENT_RECEIVED)
         return _paginate(
             self, request, list(selectors.statement_imports(compound, limit=1000)), StatementImportSerializer
         )
@@ -374,7 +350,7 @@ class StatementImportListCreateApi(APIView):
         ),
     )
     def post(self, request, slug):
-        compound, _standing = compound_for(request, slug, Capability.RECORD_PAYMENT_RECEIVED)
+        compound, _standing = compound_for_api(request.user, slug, act=Capability.RECORD_PAYMENT_RECEIVED)
         serializer = StatementUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         mapping = BankStatementMapping.objects.filter(
@@ -400,7 +376,7 @@ class SuspenseListApi(APIView):
         responses={200: _page_of(SuspenseSerializer), **_errors(403, 404)},
     )
     def get(self, request, slug):
-        compound, _standing = compound_for(request, slug, Capability.MANAGE_SUSPENSE)
+        compound, _standing = compound_for_api(request.user, slug, act=Capability.MANAGE_SUSPENSE)
         return _paginate(
             self, request, selectors.suspense_payments(compound).select_related("entry"), SuspenseSerializer
         )
@@ -419,7 +395,7 @@ class SuspenseAssignApi(APIView):
         },
     )
     def post(self, request, slug, payment_id):
-        compound, _standing = compound_for(request, slug, Capability.MANAGE_SUSPENSE)
+        compound, _standing = compound_for_api(request.user, slug, act=Capability.MANAGE_SUSPENSE)
         payment = _in_compound(Payment.objects.all(), compound, payment_id)
         serializer = AssignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -444,7 +420,7 @@ class ArrearsListApi(APIView):
         description="Units that owe fees, the longest-unpaid first. Never public.",
     )
     def get(self, request, slug):
-        compound, _standing = compound_for(request, slug, Capability.VIEW_ARREARS)
+        compound, _standing = compound_for_api(request.user, slug, act=Capability.VIEW_ARREARS)
         return _paginate(self, request, selectors.arrears_list(compound), ArrearsSerializer)
 
 
@@ -463,7 +439,7 @@ class CollectionRateApi(APIView):
         description="收缴率 per month: fen received in the month ÷ fen billed for the month (cash basis).",
     )
     def get(self, request, slug):
-        compound, _standing = compound_for(request, slug, Capability.VIEW_ARREARS)
+        compound, _standing = compound_for_api(request.user, slug, act=Capability.VIEW_ARREARS)
         first, last = month_range(request.query_params.get("from"), request.query_params.get("to"))
         table = selectors.collection_rates(compound, first=first, last=last)
         return Response(
@@ -498,7 +474,7 @@ class UnitStatementApi(APIView):
         "For roles with VIEW_ARREARS and for the unit's own owners.",
     )
     def get(self, request, slug, unit_id):
-        compound, standing = compound_for(request, slug, None)
+        compound, standing = compound_for_api(request.user, slug)
         unit = _in_compound(Unit.objects.select_related("building", "compound"), compound, unit_id)
         if not selectors.unit_statement_visible(request.user, standing, unit):
             raise PermissionDeniedError(

@@ -7,7 +7,6 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.errors import ApplicationError
 from common.forms import IsoDateInput
 from common.money import AmountError, yuan_to_fen
 from communities.models import Compound
@@ -34,19 +33,6 @@ class _UnitFormMixin:
         if unit is None:
             raise forms.ValidationError(_("No such unit in this compound."))
         return unit
-
-
-def apply_service_error(form: forms.Form, exc: ApplicationError) -> None:
-    """Put a service's refusal next to the field it names, or on top of the form."""
-    fields = exc.extra.get("fields") or {}
-    placed = False
-    for name, messages in fields.items():
-        target = name if name in form.fields else None
-        for message in messages or [exc.message]:
-            form.add_error(target, message)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 class ManualPaymentForm(_UnitFormMixin, forms.Form):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.errors import ApplicationError
+from common.forms import add_service_error
 from common.money import format_yuan
 from communities.models import Unit
 from communities.permissions import Capability, Standing, access_compound
@@ -24,7 +25,6 @@ from escrow.fees.forms import (
     StatementMappingForm,
     StatementUploadForm,
     SuspenseAssignForm,
-    apply_service_error,
 )
 from escrow.fees.periods import month_range
 from escrow.fees.services import imports, payments
@@ -86,7 +86,7 @@ def payment_record_page(request, slug):
                 actor=request.user,
             )
         except ApplicationError as exc:
-            apply_service_error(form, exc)
+            add_service_error(form, exc)
         else:
             text = (
                 _("Receipt %(no)s recorded: %(amount)s for %(unit)s (entry #%(seq)s).")
@@ -143,7 +143,7 @@ def statement_import_page(request, slug):
             problems = exc.extra.get("rows") or [{"row": None, "column": None, "message": exc.message}]
             form.add_error(None, exc.message)
         except ApplicationError as exc:
-            apply_service_error(form, exc)
+            add_service_error(form, exc)
         else:
             messages.success(
                 request,
@@ -195,7 +195,7 @@ def statement_mapping_page(request, slug, mapping_id=None):
         try:
             imports.statement_mapping_save(compound=compound, mapping=mapping, actor=request.user, **values)
         except ApplicationError as exc:
-            apply_service_error(form, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, _("Mapping for %(bank)s saved.") % {"bank": values["bank_name"]})
             return redirect("escrow:statement-import", slug=compound.slug)
@@ -246,7 +246,7 @@ def suspense_assign_page(request, slug, payment_id):
                 payment=payment, unit=form.cleaned_data["unit"], actor=request.user
             )
         except ApplicationError as exc:
-            apply_service_error(form, exc)
+            add_service_error(form, exc)
         else:
             messages.success(
                 request,

@@ -15,14 +15,14 @@ caller may not read is a 404 with the same body as a slug that does not exist.
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
+from common.api import error_responses
 from common.errors import NotFoundError
-from communities.serializers import ErrorSerializer
 from escrow.ledger import selectors
 from escrow.ledger.permissions import (
     LEDGER_BALANCES,
@@ -50,7 +50,7 @@ def _errors(*codes: int) -> dict:
         403: "Not logged in.",
         404: "No such compound — or one whose ledger this user may not read (indistinguishable).",
     }
-    return {code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes}
+    return error_responses(descriptions, *codes)
 
 
 class LedgerChainHeadApi(APIView):

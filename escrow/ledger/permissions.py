@@ -15,12 +15,16 @@ A compound the user may not read answers exactly like a slug that does not exist
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
-from django.utils.translation import gettext as _
 
-from common.errors import NotFoundError
 from communities.models import Compound
-from communities.permissions import Capability, Standing, access_compound, compounds_visible_to, standing_in
+from communities.permissions import (
+    Capability,
+    Standing,
+    access_compound,
+    compound_for_api,
+    compounds_visible_to,
+    standing_in,
+)
 from escrow.models import JournalEntry
 
 LEDGER_ENTRIES = Capability.VIEW_FULL_LEDGER
@@ -59,10 +63,7 @@ def access_ledger_for_api(
     user, slug: str, capability: Capability = LEDGER_ENTRIES
 ) -> tuple[Compound, Standing]:
     """API flavour of ``access_ledger``: ``NotFoundError`` (404 in the one error shape)."""
-    try:
-        return access_compound(user, slug, capability)
-    except Http404:
-        raise NotFoundError(_("Not found.")) from None
+    return compound_for_api(user, slug, see=capability)
 
 
 def public_ledger_compound(slug: str) -> Compound | None:

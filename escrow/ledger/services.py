@@ -166,6 +166,15 @@ def mask_account_number(number: str) -> str:
 # --------------------------------------------------------------------------- posting
 
 
+def lock_escrow_account(compound_id: int) -> EscrowAccount | None:
+    """The compound's write lock: its escrow account row, ``FOR UPDATE``, inside the
+    caller's transaction. Every service that moves or closes money (postings, payments,
+    statement imports, payouts, budgets, a disclosure's freeze, publication, reopening)
+    takes it first and the row it changes second, so they serialise per compound in one
+    order and cannot deadlock each other. None when the compound has no account yet."""
+    return EscrowAccount.objects.select_for_update().filter(compound_id=compound_id).first()
+
+
 def ledger_post(
     *,
     compound: Compound,
@@ -201,7 +210,7 @@ def ledger_post_batch(*, compound: Compound, requests: list[PostingRequest], act
     if not requests:
         return []
 
-    escrow = EscrowAccount.objects.select_for_update().filter(compound_id=compound.pk).first()
+    escrow = lock_escrow_account(compound.pk)
     if escrow is None:
         raise LedgerError(_("This compound has no escrow account yet."))
 

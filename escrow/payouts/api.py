@@ -8,21 +8,22 @@ recent TOTP/WebAuthn check; a refusal for step-up is 403 with ``extra.step_up = 
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import generics, serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.stepup import second_factor_from_code, second_factor_from_session
-from common.api import DefaultPagination
+from common.api import DefaultPagination, error_responses
 from common.errors import NotFoundError
-from communities.permissions import Capability, get_compound_for_api
+from common.files import file_response, private
+from communities.permissions import Capability, compound_for_api
 from escrow.models import PayoutCategory, PayoutStatus
 from escrow.payouts import selectors, services
-from escrow.payouts.pdf import payout_order_pdf
+from escrow.payouts.pdf import payout_order_response
 from escrow.payouts.serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -36,25 +37,21 @@ from escrow.payouts.serializers import (
     SignSerializer,
     WithdrawSerializer,
 )
-from escrow.payouts.views import _private_headers
 
 TAGS = ["payouts"]
 
-ErrorSerializer = inline_serializer(
-    name="ApiError",
-    fields={
-        "message": serializers.CharField(),
-        "extra": serializers.DictField(help_text="e.g. {'fields': {name: [messages]}, 'step_up': true}"),
+ERRORS = error_responses(
+    {
+        400: "Refused input; extra.fields names the fields.",
+        403: "Role, segregation of duties or step-up (extra.step_up).",
+        404: "No such compound or request, or not visible to you.",
+        409: "The request's state does not allow this, or funds.",
     },
+    400,
+    403,
+    404,
+    409,
 )
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Refused input; extra.fields names the fields."),
-    403: OpenApiResponse(
-        ErrorSerializer, description="Role, segregation of duties or step-up (extra.step_up)."
-    ),
-    404: OpenApiResponse(ErrorSerializer, description="No such compound or request, or not visible to you."),
-    409: OpenApiResponse(ErrorSerializer, description="The request's state does not allow this, or funds."),
-}
 SLUG = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The compound's slug")
 
 
@@ -64,8 +61,8 @@ class _CompoundMixin:
 
     def compound(self):
         if not hasattr(self, "_compound"):
-            self._compound, self._standing = get_compound_for_api(
-                self.request.user, self.kwargs["slug"], Capability.VIEW_FULL_LEDGER
+            self._compound, self._standing = compound_for_api(
+                self.request.user, self.kwargs["slug"], see=Capability.VIEW_FULL_LEDGER
             )
         return self._compound, self._standing
 
@@ -234,13 +231,10 @@ class PayoutAttachmentDownloadApi(_CompoundMixin, APIView):
             handle = attachment.file.open("rb")
         except (Http404, FileNotFoundError):
             raise NotFoundError("Not found.") from None
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=attachment.content_type,
+        response = file_response(
+            handle, filename=attachment.original_name, content_type=attachment.content_type
         )
-        return _private_headers(response)
+        return private(response, sandbox=True)
 
 
 @extend_schema(tags=TAGS, parameters=[SLUG])
@@ -358,6 +352,4 @@ class PayoutOrderApi(_CompoundMixin, APIView):
         payout = self.payout()
         if payout.status != PayoutStatus.PAID:
             raise NotFoundError("Not found.")
-        response = HttpResponse(payout_order_pdf(payout), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="payout-{payout.compound.slug}-{payout.pk}.pdf"'
-        return _private_headers(response)
+        return payout_order_response(payout)

@@ -7,7 +7,6 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.errors import ApplicationError
 from common.forms import IsoDateInput
 from common.money import AmountError, yuan_to_fen
 from escrow.models import CATEGORY_EXPENSE_ACCOUNTS, AttachmentKind, Category, PayoutCategory
@@ -47,20 +46,6 @@ SERVICE_FIELD_TO_FORM = {
     "reason": "comment",
     **{str(kind): name for kind, name in FILE_FIELDS.items()},
 }
-
-
-def add_service_error(form: forms.Form, exc: ApplicationError) -> None:
-    """Put a service's refusal next to the field it names, or on top of the form."""
-    fields = (exc.extra or {}).get("fields") or {}
-    placed = False
-    for name, messages in fields.items():
-        target = SERVICE_FIELD_TO_FORM.get(name, name)
-        if target in form.fields:
-            for message in messages or [exc.message]:
-                form.add_error(target, message)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 def _expense_account_choices():

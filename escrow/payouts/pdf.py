@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from common.choices import choice_label
+from common.files import file_response, private
 from common.money import format_yuan
 from common.pdf import PDF_FONT_FAMILY
 from communities.models import Role
@@ -107,3 +108,14 @@ def payout_order_pdf(payout: PayoutRequest) -> bytes:
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string("escrow/payouts/order_pdf.html", payout_order_context(payout))
         return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def payout_order_response(payout: PayoutRequest):
+    """The order as the page and the API send it: inline, private, sandboxed."""
+    response = file_response(
+        payout_order_pdf(payout),
+        filename=f"payout-{payout.compound.slug}-{payout.pk}.pdf",
+        content_type="application/pdf",
+        inline=True,
+    )
+    return private(response, sandbox=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.api import YuanField
 from common.choices import choice_label
-from common.money import AmountError, fen_to_yuan, yuan_to_fen
+from common.money import fen_to_yuan
 from communities.models import PropertyCompany, Role
 from escrow.models import (
     AttachmentKind,
@@ -22,27 +22,6 @@ from escrow.models import (
 
 def _yuan(fen: int | None) -> str | None:
     return None if fen is None else str(fen_to_yuan(fen))
-
-
-@extend_schema_field({"type": "string", "example": "1234.50", "pattern": r"^\d+(\.\d{1,2})?$"})
-class YuanField(serializers.Field):
-    """A yuan amount as text ("1234.50"); validated into integer fen."""
-
-    default_error_messages = {"float": 'Send the amount as a string, e.g. "1234.50".'}
-
-    def to_internal_value(self, data):
-        if isinstance(data, float):
-            # A JSON number with a fraction arrives as a binary float: not money.
-            self.fail("float")
-        if isinstance(data, bool) or not isinstance(data, str | int):
-            raise serializers.ValidationError("Not a valid amount.")
-        try:
-            return yuan_to_fen(data, field=self.field_name or "amount")
-        except AmountError as exc:
-            raise serializers.ValidationError(exc.extra["fields"][self.field_name or "amount"][0]) from None
-
-    def to_representation(self, value):
-        return _yuan(value)
 
 
 class PayoutWriteSerializer(serializers.Serializer):

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -22,22 +22,24 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.stepup import has_strong_mfa, second_factor_from_session
 from common.choices import choice_label
 from common.errors import ApplicationError
+from common.files import file_response, private
+from common.forms import add_service_error
 from common.money import format_yuan
 from communities.models import Role
 from communities.permissions import Capability, access_compound
 from communities.selectors import active_company
-from escrow.models import Decision, PayoutCategory, PayoutRequest, PayoutStatus, SignatureStep
+from escrow.models import PayoutCategory, PayoutRequest, PayoutStatus
 from escrow.payouts import selectors, services
 from escrow.payouts.forms import (
+    SERVICE_FIELD_TO_FORM,
     AttachmentForm,
     PayForm,
     PayoutFieldsForm,
     PayoutNewForm,
     SignForm,
     WithdrawForm,
-    add_service_error,
 )
-from escrow.payouts.pdf import payout_order_pdf
+from escrow.payouts.pdf import payout_order_response
 
 PAGE_SIZE = 20
 SIGN_DRAFT_KEY = "payout-sign-draft:%s"
@@ -171,7 +173,7 @@ def payout_new(request, slug):
                 resolution_date=data["resolution_date"],
             )
         except ApplicationError as exc:
-            add_service_error(form, exc)
+            add_service_error(form, exc, field_map=SERVICE_FIELD_TO_FORM)
         else:
             if payout.status == PayoutStatus.SUBMITTED:
                 messages.success(
@@ -198,8 +200,9 @@ def payout_new(request, slug):
 @require_http_methods(["GET", "POST"])
 def payout_edit(request, slug, pk):
     compound, standing, payout = _load(request, slug, pk)
-    if payout.applicant_id != request.user.pk or payout.status != PayoutStatus.DRAFT:
-        messages.error(request, _("Only the applicant changes a draft."))
+    refusal = services.payout_edit_refusal(payout, request.user)
+    if refusal is not None:
+        messages.error(request, refusal.message)
         return redirect(_detail_url(payout))
     company = active_company(compound)
     initial = {
@@ -234,7 +237,7 @@ def payout_edit(request, slug, pk):
                 resolution_date=data["resolution_date"],
             )
         except ApplicationError as exc:
-            add_service_error(form, exc)
+            add_service_error(form, exc, field_map=SERVICE_FIELD_TO_FORM)
         else:
             messages.success(request, _("Draft saved."))
             return redirect(_detail_url(payout))
@@ -306,45 +309,26 @@ def _signature_rows(payout: PayoutRequest) -> list[dict]:
     return rows
 
 
-def _progress(payout: PayoutRequest, policy) -> dict:
-    approvals = {SignatureStep.REVIEW: 0, SignatureStep.RECHECK: 0}
-    for signature in payout.signatures.all():
-        if signature.decision == Decision.APPROVE:
-            approvals[signature.step] += 1
-    return {
-        "review_done": approvals[SignatureStep.REVIEW],
-        "review_needed": policy.committee_approvals,
-        "recheck_done": approvals[SignatureStep.RECHECK],
-        "recheck_needed": policy.community_approvals,
-    }
-
-
 @login_required
 @require_GET
 def payout_detail(request, slug, pk):
     """The request, its evidence and its full history; the actions this person may take."""
     compound, standing, payout = _load(request, slug, pk)
     me = request.user
-    is_applicant = payout.applicant_id == me.pk
-    has_signatures = bool(payout.signatures.all())
-    sign_refusal = (
-        services.payout_signing_refusal(payout, me) if payout.status in services.SIGNABLE_STATUSES else None
-    )
+    may_edit = services.can_edit(payout, me)
     context = _base_context(
         compound,
         standing,
         payout=payout,
         amount=format_yuan(payout.amount_fen),
         signatures=_signature_rows(payout),
-        progress=_progress(payout, services.payout_policy(compound)),
+        progress=services.payout_progress(payout),
         waiting_for=services.next_signers(payout) if payout.status in services.SIGNABLE_STATUSES else [],
-        may_edit=is_applicant and payout.status == PayoutStatus.DRAFT,
-        may_withdraw=is_applicant
-        and payout.status in (PayoutStatus.DRAFT, PayoutStatus.SUBMITTED)
-        and not has_signatures,
-        may_sign=payout.status in services.SIGNABLE_STATUSES and sign_refusal is None,
-        may_pay=payout.status == PayoutStatus.RECHECKED and standing.can(Capability.RECORD_PAYOUT_PAYMENT),
-        attach_form=AttachmentForm() if is_applicant and payout.status == PayoutStatus.DRAFT else None,
+        may_edit=may_edit,
+        may_withdraw=services.can_withdraw(payout, me),
+        may_sign=services.can_sign(payout, me),
+        may_pay=services.can_pay(payout, me),
+        attach_form=AttachmentForm() if may_edit else None,
     )
     return render(request, "escrow/payouts/detail.html", context)
 
@@ -409,7 +393,7 @@ def payout_sign(request, slug, pk):
             except services.StepUpRequiredError:
                 return _step_up_redirect(request, here)
             except ApplicationError as exc:
-                add_service_error(form, exc)
+                add_service_error(form, exc, field_map=SERVICE_FIELD_TO_FORM)
             else:
                 request.session.pop(draft_key, None)
                 if decision == "approve":
@@ -439,13 +423,12 @@ def payout_sign(request, slug, pk):
 def payout_pay(request, slug, pk):
     """Record the bank transfer of a rechecked request (chair or community official)."""
     compound, standing, payout = _load(request, slug, pk)
-    if payout.status != PayoutStatus.RECHECKED or not standing.can(Capability.RECORD_PAYOUT_PAYMENT):
+    refusal = services.payout_payment_refusal(payout, request.user)
+    if refusal is not None:
         if payout.status == PayoutStatus.PAID:
             messages.info(request, _("This request has already been paid."))
-        elif payout.status != PayoutStatus.RECHECKED:
-            messages.error(request, _("A request is paid only after the community's recheck."))
         else:
-            messages.error(request, _("Only the committee chair or a community official records a payment."))
+            messages.error(request, refusal.message)
         return redirect(_detail_url(payout))
     form = PayForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -457,7 +440,7 @@ def payout_pay(request, slug, pk):
                 payment_date=form.cleaned_data["payment_date"],
             )
         except ApplicationError as exc:
-            add_service_error(form, exc)
+            add_service_error(form, exc, field_map=SERVICE_FIELD_TO_FORM)
         else:
             messages.success(request, _("Payment recorded and posted to the ledger."))
             return redirect(_detail_url(payout))
@@ -471,14 +454,6 @@ def payout_pay(request, slug, pk):
 # --------------------------------------------------------------------------- files
 
 
-def _private_headers(response):
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    # A PDF or image opened from here runs no script and cannot reach the site.
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
-
-
 @login_required
 @require_GET
 def payout_attachment(request, slug, pk, attachment_pk):
@@ -490,10 +465,8 @@ def payout_attachment(request, slug, pk, attachment_pk):
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
-    )
-    return _private_headers(response)
+    response = file_response(handle, filename=attachment.original_name, content_type=attachment.content_type)
+    return private(response, sandbox=True)
 
 
 @login_required
@@ -503,6 +476,4 @@ def payout_order(request, slug, pk):
     _compound, _standing, payout = _load(request, slug, pk)
     if payout.status != PayoutStatus.PAID:
         raise Http404
-    response = HttpResponse(payout_order_pdf(payout), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="payout-{payout.compound.slug}-{payout.pk}.pdf"'
-    return _private_headers(response)
+    return payout_order_response(payout)

@@ -19,7 +19,7 @@ import tempfile
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from common.choices import choice_label
+from common.files import file_response, named, private
 from common.money import fen_to_yuan
 from common.spreadsheet import cell_text
 from escrow.ledger import selectors
@@ -135,9 +136,7 @@ def ledger_export_csv(request, slug):
     if refusal is not None:
         return refusal
     response = StreamingHttpResponse(_csv_lines(compound, filters), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(compound, "csv")}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private(named(response, _filename(compound, "csv")))
 
 
 @login_required
@@ -167,11 +166,9 @@ def ledger_export_xlsx(request, slug):
     handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 — FileResponse closes it
     workbook.save(handle)
     handle.seek(0)
-    response = FileResponse(
-        handle, as_attachment=True, filename=_filename(compound, "xlsx"), content_type=XLSX_CONTENT_TYPE
+    return private(
+        file_response(handle, filename=_filename(compound, "xlsx"), content_type=XLSX_CONTENT_TYPE)
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --------------------------------------------------------------------------- public
@@ -208,5 +205,4 @@ def ledger_export_jsonl(request, slug):
         public_export.iter_export_lines(compound, through=through),
         content_type="application/x-ndjson; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="{compound.slug}-ledger.jsonl"'
-    return response
+    return named(response, f"{compound.slug}-ledger.jsonl")

@@ -8,22 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.errors import ApplicationError
 from common.periods import previous_quarter
-
-
-def add_service_error(form: forms.Form, exc: ApplicationError) -> None:
-    """Put a service's refusal next to the field it names, or on top of the form."""
-    fields = (exc.extra or {}).get("fields") or {}
-    placed = False
-    for name, messages in fields.items():
-        if name in form.fields:
-            for message in messages or [exc.message]:
-                form.add_error(name, message)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
-
 
 QUARTER_CHOICES = [
     (1, _("Q1 (January–March)")),

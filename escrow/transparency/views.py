@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -23,6 +23,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from common.choices import choice_label
 from common.errors import ApplicationError
+from common.files import file_response
+from common.forms import add_service_error
 from common.money import format_yuan
 from communities.models import Compound
 from communities.permissions import Capability, Standing, access_compound, standing_in
@@ -34,7 +36,6 @@ from escrow.transparency.forms import (
     DisclosureRequestForm,
     PublishForm,
     ReopenForm,
-    add_service_error,
 )
 
 # Shown on the page; the files hold every item.
@@ -268,10 +269,10 @@ def _render_detail(request, compound, standing, disclosure, *, forms=None, statu
         if disclosure.entry_count is not None
         else "",
         "json_url": file_url(disclosure, DisclosureFormat.JSON),
-        "may_publish": official and disclosure.status == DisclosureStatus.READY and is_newest,
-        # A version is corrected once; corrections start from the newest built one.
-        "may_correct": official and built and is_newest,
-        "may_reopen": official and built and is_newest,
+        # What the services would accept from this person now (is_newest: not corrected).
+        "may_publish": official and is_newest and services.can_publish(disclosure, request.user),
+        "may_correct": official and is_newest and services.can_correct(disclosure, request.user),
+        "may_reopen": official and is_newest and services.can_reopen(disclosure, request.user),
         "publish_form": forms.get("publish") or PublishForm(),
         "correct_form": forms.get("correct") or CorrectForm(),
         "reopen_form": forms.get("reopen") or ReopenForm(),
@@ -300,17 +301,15 @@ def disclosure_file(request, slug, year, quarter, version, name, fmt):
     stored = selectors.disclosure_file_get(disclosure, fmt)
     if stored is None:
         raise Http404
-    etag = f'"{stored.sha256}"'
     public = disclosure.status == DisclosureStatus.PUBLISHED
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponseNotModified()
-    else:
-        response = HttpResponse(bytes(stored.content), content_type=stored.content_type)
-        disposition = "inline" if fmt in INLINE_FORMATS else "attachment"
-        response["Content-Disposition"] = f'{disposition}; filename="{name}.{fmt}"'
-        response["Content-Length"] = str(stored.size)
-    response["ETag"] = etag
-    response["X-Content-Type-Options"] = "nosniff"
+    response = file_response(
+        bytes(stored.content),
+        filename=f"{name}.{fmt}",
+        content_type=stored.content_type,
+        inline=fmt in INLINE_FORMATS,
+        request=request,
+        etag=f'"{stored.sha256}"',
+    )
     # A published file never changes (a correction is a new version at a new URL).
     response["Cache-Control"] = "public, max-age=86400" if public else "private, no-store"
     if fmt == DisclosureFormat.HTML:

@@ -47,7 +47,12 @@ from communities.audit import audit_record, snapshot
 from communities.models import Compound, Unit
 from escrow.fees.selectors import UnitMatcher
 from escrow.fees.services.payments import escrow_account_of, fee_legs, suspense_legs
-from escrow.ledger.services import PostingRequest, closed_books_message, ledger_post_batch
+from escrow.ledger.services import (
+    PostingRequest,
+    closed_books_message,
+    ledger_post_batch,
+    lock_escrow_account,
+)
 from escrow.models import (
     BankStatementMapping,
     EntryKind,
@@ -426,7 +431,7 @@ def _statement_post(
     bank = mapping.bank_name
     # The compound's ledger lock before looking again for references already posted,
     # so a concurrent import of an overlapping statement waits, then sees this one's rows.
-    escrow = EscrowAccount.objects.select_for_update().filter(compound_id=compound.pk).first()
+    escrow = lock_escrow_account(compound.pk)
     posted_before = _posted_before(compound, parsed.rows)
     problems = []
     new_rows: list[StatementRow] = []

@@ -28,7 +28,7 @@ from common.money import MAX_AMOUNT_FEN, AmountError, format_yuan
 from communities.audit import audit_record, snapshot
 from communities.models import Compound, Unit
 from escrow.errors import IdempotencyConflictError, PeriodClosedError
-from escrow.ledger.services import credit, debit, ledger_post
+from escrow.ledger.services import credit, debit, ledger_post, lock_escrow_account
 from escrow.models import (
     Category,
     EntryKind,
@@ -225,7 +225,7 @@ def suspense_assign(*, payment: Payment, unit: Unit, actor) -> PaymentResult:
     unit = check_unit(compound, unit)
     # The compound's ledger lock first, then the payment row: two people assigning
     # the same receipt at once are serialised, and the second one sees the first.
-    EscrowAccount.objects.select_for_update().filter(compound_id=compound.pk).first()
+    lock_escrow_account(compound.pk)
     current = Payment.objects.select_for_update().filter(pk=payment.pk, compound=compound).first()
     if current is None:
         raise NotFoundError(_("Not found."))

@@ -31,7 +31,14 @@ from communities.models import Compound, Membership, PropertyCompany, Role, _act
 from communities.permissions import Capability, Standing, standing_in
 from communities.selectors import active_company, users_with_roles
 from escrow.errors import InsufficientFundsError, PeriodClosedError
-from escrow.ledger.services import cash_balance, credit, debit, ledger_post, mask_account_number
+from escrow.ledger.services import (
+    cash_balance,
+    credit,
+    debit,
+    ledger_post,
+    lock_escrow_account,
+    mask_account_number,
+)
 from escrow.models import (
     CATEGORY_EXPENSE_ACCOUNTS,
     HOLDING_STATUSES,
@@ -41,7 +48,6 @@ from escrow.models import (
     Category,
     Decision,
     EntryKind,
-    EscrowAccount,
     NecessaryCostBudget,
     PayoutAttachment,
     PayoutCategory,
@@ -119,8 +125,38 @@ def payout_availability(compound: Compound, *, exclude: PayoutRequest | None = N
 
 
 def payout_policy(compound: Compound) -> PayoutPolicy:
-    policy, _created = PayoutPolicy.objects.get_or_create(compound=compound)
-    return policy
+    """The compound's payout settings: its stored row, or the defaults (DESIGN.md §6)
+    unsaved — a read never writes, so a page can call it on GET."""
+    return PayoutPolicy.objects.filter(compound=compound).first() or PayoutPolicy(compound=compound)
+
+
+def _approvals_needed(policy: PayoutPolicy, step: str) -> int:
+    return policy.committee_approvals if step == SignatureStep.REVIEW else policy.community_approvals
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a request's signatures have come: approvals given and needed per step."""
+
+    review_done: int
+    review_needed: int
+    recheck_done: int
+    recheck_needed: int
+
+
+def payout_progress(payout: PayoutRequest, policy: PayoutPolicy | None = None) -> Progress:
+    """Approvals so far against the policy (reads ``payout.signatures``; prefetch it)."""
+    policy = policy or payout_policy(payout.compound)
+    done = {SignatureStep.REVIEW: 0, SignatureStep.RECHECK: 0}
+    for signature in payout.signatures.all():
+        if signature.decision == Decision.APPROVE:
+            done[signature.step] += 1
+    return Progress(
+        review_done=done[SignatureStep.REVIEW],
+        review_needed=_approvals_needed(policy, SignatureStep.REVIEW),
+        recheck_done=done[SignatureStep.RECHECK],
+        recheck_needed=_approvals_needed(policy, SignatureStep.RECHECK),
+    )
 
 
 # --------------------------------------------------------------------------- content hash
@@ -315,9 +351,73 @@ def _apply_fields(payout: PayoutRequest, **fields) -> None:
     payout.resolution_date = resolution_date
 
 
+# --------------------------------------------------------------------------- what a person may do now
+# Each answers "why may ``actor`` not do this to ``payout`` now" (an error to raise or
+# show) or None. Pages and the API ask them to offer only what the service will accept;
+# the services ask them again under the lock.
+
+
+def payout_edit_refusal(payout: PayoutRequest, actor) -> ApplicationError | None:
+    """Changing a draft or adding evidence to it: the applicant, while it is a draft."""
+    if payout.applicant_id != actor.pk:
+        return PermissionDeniedError(_("Only the applicant changes a draft."))
+    if payout.status != PayoutStatus.DRAFT:
+        return ConflictError(_("Only drafts can be changed; withdraw and file a new request."))
+    return None
+
+
+def payout_withdraw_refusal(payout: PayoutRequest, actor) -> ApplicationError | None:
+    """Withdrawing: the applicant, before the request is decided and before anyone signed."""
+    if payout.applicant_id != actor.pk:
+        return PermissionDeniedError(_("Only the applicant withdraws a request."))
+    if payout.status not in (PayoutStatus.DRAFT, PayoutStatus.SUBMITTED):
+        return ConflictError(_("This request can no longer be withdrawn."))
+    if payout.signatures.exists():
+        return ConflictError(_("Someone has already signed this request; it can no longer be withdrawn."))
+    return None
+
+
+def payout_payment_refusal(payout: PayoutRequest, actor) -> ApplicationError | None:
+    """Recording the transfer: a rechecked request, by the chair or a community official
+    who is not a person of the payee or the property company."""
+    if payout.status == PayoutStatus.PAID:
+        return ConflictError(
+            _("This request has already been paid (bank reference %(r)s).") % {"r": payout.bank_reference}
+        )
+    if payout.status != PayoutStatus.RECHECKED:
+        return ConflictError(_("A request is paid only after the community's recheck."))
+    standing = standing_in(actor, payout.compound)
+    if not standing.can(Capability.RECORD_PAYOUT_PAYMENT):
+        return PermissionDeniedError(_("Only the committee chair or a community official records a payment."))
+    if standing.company_ids & _forbidden_companies(payout):
+        return SegregationError(_("People of the payee or property company do not record payouts."))
+    return None
+
+
+def can_edit(payout: PayoutRequest, actor) -> bool:
+    return payout_edit_refusal(payout, actor) is None
+
+
+def can_withdraw(payout: PayoutRequest, actor) -> bool:
+    return payout_withdraw_refusal(payout, actor) is None
+
+
+def can_sign(payout: PayoutRequest, actor) -> bool:
+    return payout.status in SIGNABLE_STATUSES and payout_signing_refusal(payout, actor) is None
+
+
+def can_pay(payout: PayoutRequest, actor) -> bool:
+    return payout_payment_refusal(payout, actor) is None
+
+
+def _raise_if(refusal: ApplicationError | None) -> None:
+    if refusal is not None:
+        raise refusal
+
+
 def _lock(payout: PayoutRequest) -> PayoutRequest:
     """Compound lock first, then the request row: the order every payout service uses."""
-    EscrowAccount.objects.select_for_update().filter(compound_id=payout.compound_id).first()
+    lock_escrow_account(payout.compound_id)
     return (
         PayoutRequest.objects.select_for_update()
         .select_related("compound", "compound__community")
@@ -330,10 +430,7 @@ def payout_update(*, payout: PayoutRequest, actor, **fields) -> PayoutRequest:
     """Change a draft (the applicant only). After submission a request never changes:
     withdraw it and file a new one."""
     payout = _lock(payout)
-    if payout.applicant_id != actor.pk:
-        raise PermissionDeniedError(_("Only the applicant changes a draft."))
-    if payout.status != PayoutStatus.DRAFT:
-        raise ConflictError(_("Only drafts can be changed; withdraw and file a new request."))
+    _raise_if(payout_edit_refusal(payout, actor))
     before = snapshot(payout)
     current = {
         "category": payout.category,
@@ -466,12 +563,7 @@ def _submit(payout: PayoutRequest, *, actor) -> PayoutRequest:
 def payout_withdraw(*, payout: PayoutRequest, actor, reason: str = "") -> PayoutRequest:
     """The applicant takes a request back before anyone has signed it; the hold is released."""
     payout = _lock(payout)
-    if payout.applicant_id != actor.pk:
-        raise PermissionDeniedError(_("Only the applicant withdraws a request."))
-    if payout.status not in (PayoutStatus.DRAFT, PayoutStatus.SUBMITTED):
-        raise ConflictError(_("This request can no longer be withdrawn."))
-    if payout.signatures.exists():
-        raise ConflictError(_("Someone has already signed this request; it can no longer be withdrawn."))
+    _raise_if(payout_withdraw_refusal(payout, actor))
     before = {"status": payout.status}
     payout.status = PayoutStatus.WITHDRAWN
     payout.decided_at = timezone.now()
@@ -644,10 +736,7 @@ def payout_approve(
     signature = _sign(
         payout, actor=actor, decision=Decision.APPROVE, comment=comment, second_factor=second_factor
     )
-    policy = payout_policy(payout.compound)
-    needed = (
-        policy.committee_approvals if signature.step == SignatureStep.REVIEW else policy.community_approvals
-    )
+    needed = _approvals_needed(payout_policy(payout.compound), signature.step)
     before = {"status": payout.status}
     if _approvals(payout, signature.step) >= needed:
         payout.status = (
@@ -717,17 +806,7 @@ def payout_pay(*, payout: PayoutRequest, actor, bank_reference: str, payment_dat
     if not isinstance(payment_date, dt.date) or payment_date > timezone.localdate():
         raise _field_error("payment_date", _("payment_date: give the transfer's date (not in the future)."))
     payout = _lock(payout)
-    if payout.status == PayoutStatus.PAID:
-        raise ConflictError(
-            _("This request has already been paid (bank reference %(r)s).") % {"r": payout.bank_reference}
-        )
-    if payout.status != PayoutStatus.RECHECKED:
-        raise ConflictError(_("A request is paid only after the community's recheck."))
-    standing = standing_in(actor, payout.compound)
-    if not standing.can(Capability.RECORD_PAYOUT_PAYMENT):
-        raise PermissionDeniedError(_("Only the committee chair or a community official records a payment."))
-    if standing.company_ids & _forbidden_companies(payout):
-        raise SegregationError(_("People of the payee or property company do not record payouts."))
+    _raise_if(payout_payment_refusal(payout, actor))
     if payout.submitted_at and payment_date < timezone.localtime(payout.submitted_at).date():
         raise _field_error("payment_date", _("payment_date: before the request was submitted."))
     if PayoutRequest.objects.filter(compound=payout.compound, bank_reference=bank_reference).exists():
@@ -928,7 +1007,7 @@ def budget_create(*, compound: Compound, year: int, lines: list[dict], actor) ->
 
 
 def _lock_budget(budget: NecessaryCostBudget) -> NecessaryCostBudget:
-    EscrowAccount.objects.select_for_update().filter(compound_id=budget.compound_id).first()
+    lock_escrow_account(budget.compound_id)
     return NecessaryCostBudget.objects.select_for_update().select_related("compound").get(pk=budget.pk)
 
 
@@ -954,10 +1033,7 @@ def budget_approve(
     signature = _sign(
         budget, actor=actor, decision=Decision.APPROVE, comment=comment, second_factor=second_factor
     )
-    policy = payout_policy(budget.compound)
-    needed = (
-        policy.committee_approvals if signature.step == SignatureStep.REVIEW else policy.community_approvals
-    )
+    needed = _approvals_needed(payout_policy(budget.compound), signature.step)
     if _approvals(budget, signature.step) >= needed:
         budget.status = (
             BudgetStatus.REVIEWED if signature.step == SignatureStep.REVIEW else BudgetStatus.APPROVED

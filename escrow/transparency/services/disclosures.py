@@ -43,6 +43,7 @@ from communities.models import Compound, Role, UnitOwnership
 from communities.permissions import Capability, standing_in
 from communities.selectors import users_with_roles
 from escrow.fees.selectors import RateRow, collection_rates
+from escrow.ledger.services import lock_escrow_account
 from escrow.models import (
     PUBLISH_WITHIN_DAYS,
     AccountKind,
@@ -365,7 +366,7 @@ def _freeze(disclosure_id: int, token: int) -> None:
         if disclosure.figures is not None:
             return
         # The compound's ledger lock: no posting runs between the closing and the reading.
-        escrow = EscrowAccount.objects.select_for_update().get(compound_id=disclosure.compound_id)
+        escrow = lock_escrow_account(disclosure.compound_id)
         if escrow.closed_through is None or escrow.closed_through < disclosure.period_end:
             before = escrow.closed_through
             escrow.closed_through = disclosure.period_end
@@ -564,9 +565,109 @@ def disclosures_flag_overdue(*, today: dt.date | None = None) -> list[int]:
 # --------------------------------------------------------------------------- officials' actions
 
 
-def _require(actor, compound: Compound) -> None:
+def _official_refusal(actor, compound: Compound) -> ApplicationError | None:
     if not standing_in(actor, compound).can(Capability.PUBLISH_DISCLOSURE):
-        raise PermissionDeniedError(_("Only a community official or a street-office admin may do this."))
+        return PermissionDeniedError(_("Only a community official or a street-office admin may do this."))
+    return None
+
+
+def _require(actor, compound: Compound) -> None:
+    refusal = _official_refusal(actor, compound)
+    if refusal is not None:
+        raise refusal
+
+
+# Each ``*_refusal`` answers "why may ``actor`` not do this to ``disclosure`` now" (an
+# error to raise or show) or None. Pages ask them to offer only what the service will
+# accept; the services ask them again under the locks.
+
+
+def disclosure_publish_refusal(disclosure: Disclosure, actor) -> ApplicationError | None:
+    """Publishing: an official; the newest version, built, from figures the books still
+    agree with (not reopened and changed since). Publishing a published version is a no-op."""
+    refusal = _official_refusal(actor, disclosure.compound)
+    if refusal is not None:
+        return refusal
+    if Disclosure.objects.filter(supersedes=disclosure).exists():
+        return DisclosureError(_("This version has been corrected; publish the newest version instead."))
+    if disclosure.status == DisclosureStatus.PUBLISHED:
+        return None
+    if disclosure.status != DisclosureStatus.READY:
+        return DisclosureError(_("This disclosure is still being built; publish it once it is ready."))
+    escrow = EscrowAccount.objects.get(compound_id=disclosure.compound_id)
+    moved = JournalEntry.objects.filter(
+        compound_id=disclosure.compound_id,
+        sequence__gt=disclosure.entry_count,
+        effective_date__lte=disclosure.period_end,
+    ).exists()
+    if escrow.closed_through is None or escrow.closed_through < disclosure.period_end or moved:
+        return DisclosureError(
+            _(
+                "The quarter was reopened after this version was built, so its figures may be out of date; "
+                "issue a corrected version and publish that."
+            )
+        )
+    return None
+
+
+def disclosure_correct_refusal(disclosure: Disclosure, actor) -> ApplicationError | None:
+    """Correcting: an official; the newest version, once built."""
+    refusal = _official_refusal(actor, disclosure.compound)
+    if refusal is not None:
+        return refusal
+    if Disclosure.objects.filter(supersedes=disclosure).exists():
+        return DisclosureError(_("This version has already been corrected; correct the newest version."))
+    if disclosure.status not in (DisclosureStatus.READY, DisclosureStatus.PUBLISHED):
+        return DisclosureError(
+            _("This disclosure is still being built; it can be corrected once it is ready.")
+        )
+    return None
+
+
+def books_reopen_refusal(disclosure: Disclosure, actor) -> ApplicationError | None:
+    """Reopening: an official; only the latest closed and disclosed quarter, never while
+    a version of it is being built."""
+    refusal = _official_refusal(actor, disclosure.compound)
+    if refusal is not None:
+        return refusal
+    escrow = EscrowAccount.objects.get(compound_id=disclosure.compound_id)
+    if Disclosure.objects.filter(
+        compound_id=disclosure.compound_id,
+        year=disclosure.year,
+        quarter=disclosure.quarter,
+        status__in=[DisclosureStatus.PENDING, DisclosureStatus.BUILDING],
+    ).exists():
+        return DisclosureError(_("A version of this quarter is being built; wait until it is ready."))
+    if Disclosure.objects.filter(
+        compound_id=disclosure.compound_id, period_start__gt=disclosure.period_end, figures__isnull=False
+    ).exists():
+        return DisclosureError(
+            _("A later quarter has been disclosed; only the latest disclosed quarter can be reopened.")
+        )
+    if escrow.closed_through is None or escrow.closed_through < disclosure.period_start:
+        return DisclosureError(_("This quarter is not closed; entries can already be dated in it."))
+    if escrow.closed_through > disclosure.period_end:
+        return DisclosureError(
+            _(
+                "A later quarter is closed too (books closed through %(d)s); only the latest closed quarter can be reopened."
+            )
+            % {"d": escrow.closed_through}
+        )
+    return None
+
+
+def can_publish(disclosure: Disclosure, actor) -> bool:
+    return (
+        disclosure.status == DisclosureStatus.READY and disclosure_publish_refusal(disclosure, actor) is None
+    )
+
+
+def can_correct(disclosure: Disclosure, actor) -> bool:
+    return disclosure_correct_refusal(disclosure, actor) is None
+
+
+def can_reopen(disclosure: Disclosure, actor) -> bool:
+    return books_reopen_refusal(disclosure, actor) is None
 
 
 def _disclosure_list_url(compound: Compound) -> str:
@@ -603,26 +704,14 @@ def _locked(disclosure: Disclosure) -> Disclosure:
 def disclosure_publish(*, disclosure: Disclosure, actor) -> Disclosure:
     _require(actor, disclosure.compound)
     disclosure = _locked(disclosure)
-    if Disclosure.objects.filter(supersedes=disclosure).exists():
-        raise DisclosureError(_("This version has been corrected; publish the newest version instead."))
+    if disclosure.status == DisclosureStatus.READY:
+        # Same lock order as the build (disclosure, then the ledger lock).
+        lock_escrow_account(disclosure.compound_id)
+    refusal = disclosure_publish_refusal(disclosure, actor)
+    if refusal is not None:
+        raise refusal
     if disclosure.status == DisclosureStatus.PUBLISHED:
         return disclosure
-    if disclosure.status != DisclosureStatus.READY:
-        raise DisclosureError(_("This disclosure is still being built; publish it once it is ready."))
-    # Same lock order as the build (disclosure, then the ledger lock).
-    escrow = EscrowAccount.objects.select_for_update().get(compound_id=disclosure.compound_id)
-    moved = JournalEntry.objects.filter(
-        compound_id=disclosure.compound_id,
-        sequence__gt=disclosure.entry_count,
-        effective_date__lte=disclosure.period_end,
-    ).exists()
-    if escrow.closed_through is None or escrow.closed_through < disclosure.period_end or moved:
-        raise DisclosureError(
-            _(
-                "The quarter was reopened after this version was built, so its figures may be out of date; "
-                "issue a corrected version and publish that."
-            )
-        )
     disclosure.status = DisclosureStatus.PUBLISHED
     disclosure.published_at = timezone.now()
     disclosure.published_by = actor
@@ -649,12 +738,9 @@ def disclosure_correct(*, disclosure: Disclosure, reason: str, actor) -> Disclos
             _("reason: say what the correction changes and why."), extra={"fields": {"reason": []}}
         )
     disclosure = _locked(disclosure)
-    if Disclosure.objects.filter(supersedes=disclosure).exists():
-        raise DisclosureError(_("This version has already been corrected; correct the newest version."))
-    if disclosure.status not in (DisclosureStatus.READY, DisclosureStatus.PUBLISHED):
-        raise DisclosureError(
-            _("This disclosure is still being built; it can be corrected once it is ready.")
-        )
+    refusal = disclosure_correct_refusal(disclosure, actor)
+    if refusal is not None:
+        raise refusal
     correction = Disclosure.objects.create(
         compound=disclosure.compound,
         year=disclosure.year,
@@ -687,29 +773,10 @@ def books_reopen(*, disclosure: Disclosure, reason: str, actor) -> EscrowAccount
     if not reason:
         raise DisclosureError(_("reason: say why the quarter is reopened."), extra={"fields": {"reason": []}})
     disclosure = _locked(disclosure)
-    escrow = EscrowAccount.objects.select_for_update().get(compound_id=disclosure.compound_id)
-    if Disclosure.objects.filter(
-        compound_id=disclosure.compound_id,
-        year=disclosure.year,
-        quarter=disclosure.quarter,
-        status__in=[DisclosureStatus.PENDING, DisclosureStatus.BUILDING],
-    ).exists():
-        raise DisclosureError(_("A version of this quarter is being built; wait until it is ready."))
-    if Disclosure.objects.filter(
-        compound_id=disclosure.compound_id, period_start__gt=disclosure.period_end, figures__isnull=False
-    ).exists():
-        raise DisclosureError(
-            _("A later quarter has been disclosed; only the latest disclosed quarter can be reopened.")
-        )
-    if escrow.closed_through is None or escrow.closed_through < disclosure.period_start:
-        raise DisclosureError(_("This quarter is not closed; entries can already be dated in it."))
-    if escrow.closed_through > disclosure.period_end:
-        raise DisclosureError(
-            _(
-                "A later quarter is closed too (books closed through %(d)s); only the latest closed quarter can be reopened."
-            )
-            % {"d": escrow.closed_through}
-        )
+    escrow = lock_escrow_account(disclosure.compound_id)
+    refusal = books_reopen_refusal(disclosure, actor)
+    if refusal is not None:
+        raise refusal
     before = escrow.closed_through
     escrow.closed_through = disclosure.period_start - dt.timedelta(days=1)
     if escrow.closed_through < escrow.opened_on:
