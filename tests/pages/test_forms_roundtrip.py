@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from escrow.models import PayoutRequest
-from tests.escrow.test_payouts_support import SMALL_FEN, file_payout, prepare
+from tests.escrow.payouts.helpers import SMALL_FEN, file_payout, prepare
 
 APPS = ("accounts", "common", "communities", "escrow", "assessments", "meetings")
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from communities.default_duties import DEFAULT_DUTIES
 from escrow.models import Category, Disclosure, EscrowAccount
-from tests.escrow.test_disclosure_pages import build, fill_quarter, last_quarter, publish, quarter_before
-from tests.escrow.test_ledger_support import open_escrow, pay_in, pay_out
+from tests.escrow.ledger.helpers import open_escrow, pay_in, pay_out
+from tests.escrow.transparency.helpers import build, fill_quarter, last_quarter, publish, quarter_before
 from tests.pages.helpers import client_for, page_urls
 
 

@@ -8,7 +8,7 @@ import io
 from communities import services
 from escrow.demo.fees import FIRST_MONTH, seed_escrow_demo
 from escrow.models import FeeBill, JournalEntry, Payment, StatementImport
-from tests.escrow.test_billing_support import assert_ledgers_verify
+from tests.escrow.fees.helpers import assert_ledgers_verify
 
 
 def _pilot(office, community, company, slug, name, units):

@@ -1,7 +1,6 @@
-"""Helpers and fixtures shared by the billing, payments, import and webhook tests (no
-tests here). Everything is built through the real services. Test modules import the
-fixtures by their function names (``escrow_world_fixture``) and use them by their
-fixture names (``escrow_world``)."""
+"""Helpers of the billing, payments, import and webhook tests (no tests here; their
+fixtures ``escrow_world`` and ``webhook_secret`` are in tests/escrow/conftest.py).
+Everything is built through the real services."""
 
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ import json
 import time
 from dataclasses import dataclass
 
-import pytest
 from django.test import Client
 
 from communities import services as community_services
@@ -20,7 +18,7 @@ from escrow.fees.services.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, si
 from escrow.ledger.services import escrow_account_open
 from escrow.ledger.verification import ledger_verify
 from escrow.models import BankStatementMapping, JournalEntry, JournalLine, Payment, StatementImport
-from tests.factories import World, make_world
+from tests.factories import World
 
 OPENED_ON = dt.date(2025, 12, 1)
 JAN = dt.date(2026, 1, 1)
@@ -135,19 +133,3 @@ def add_unit(world: World, number: str, area: str, *, building=None, entrance: s
     return community_services.unit_create(
         building=building or world.building_a, entrance=entrance, number=number, floor_area=area, actor=None
     )
-
-
-@pytest.fixture(name="escrow_world")
-def escrow_world_fixture(db) -> World:
-    """The test world with both compounds' escrow accounts open since 2025-12-01."""
-    world = make_world()
-    open_escrow(world.a)
-    open_escrow(world.b)
-    return world
-
-
-@pytest.fixture(name="webhook_secret")
-def webhook_secret_fixture(settings):
-    settings.PAYMENT_WEBHOOK_SECRETS = {"wechatpay": WEBHOOK_SECRET, "alipay": WEBHOOK_SECRET[::-1]}
-    settings.PAYMENT_WEBHOOK_TOLERANCE_SECONDS = 300
-    return WEBHOOK_SECRET

@@ -18,13 +18,12 @@ from escrow.fees.periods import BillingError
 from escrow.fees.services.billing import bill_amount_fen, bills_generate
 from escrow.fees.services.payments import payment_record
 from escrow.models import FeeBill
-from tests.escrow.test_billing_support import (  # noqa: F401 - fixtures
+from tests.escrow.fees.helpers import (
     FEB,
     JAN,
     MAR,
     add_unit,
     assert_ledgers_verify,
-    escrow_world_fixture,
 )
 
 

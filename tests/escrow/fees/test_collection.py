@@ -12,7 +12,7 @@ from communities import services as community_services
 from escrow.fees import selectors
 from escrow.fees.services.billing import bills_generate
 from escrow.fees.services.payments import payment_record, suspense_assign
-from tests.escrow.test_billing_support import (  # noqa: F401 - fixtures
+from tests.escrow.fees.helpers import (
     FEB,
     JAN,
     MAR,
@@ -20,7 +20,6 @@ from tests.escrow.test_billing_support import (  # noqa: F401 - fixtures
     assert_ledgers_verify,
     client_for,
     csv_text,
-    escrow_world_fixture,
     make_mapping,
     row,
 )

@@ -13,14 +13,13 @@ from communities.models import AuditEvent
 from escrow.fees.selectors import UnitMatcher, normalize_reference
 from escrow.fees.services.imports import StatementImportError, statement_import
 from escrow.models import Category, EntryKind, LedgerAccount, Payment, StatementImport
-from tests.escrow.test_billing_support import (  # noqa: F401 - fixtures
+from tests.escrow.fees.helpers import (
     HEADER,
     add_unit,
     assert_ledgers_verify,
     client_for,
     counts,
     csv_text,
-    escrow_world_fixture,
     make_mapping,
     row,
 )

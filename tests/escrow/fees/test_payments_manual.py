@@ -10,11 +10,10 @@ from django.urls import reverse
 
 from communities.models import AuditEvent
 from escrow.models import Category, EntryKind, LedgerAccount, Payment
-from tests.escrow.test_billing_support import (  # noqa: F401 - fixtures
+from tests.escrow.fees.helpers import (
     assert_ledgers_verify,
     client_for,
     counts,
-    escrow_world_fixture,
 )
 
 DAY = "2026-03-05"

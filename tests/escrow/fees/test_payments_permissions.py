@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.escrow.test_billing_support import (  # noqa: F401 - fixtures
+from tests.escrow.fees.helpers import (
     client_for,
     csv_text,
-    escrow_world_fixture,
     make_mapping,
     row,
 )

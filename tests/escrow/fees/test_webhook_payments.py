@@ -13,14 +13,12 @@ from django.db import connection
 from django.test import Client
 
 from escrow.models import Category, EntryKind, JournalEntry, LedgerAccount, Payment
-from tests.escrow.test_billing_support import (  # noqa: F401 - fixtures
+from tests.escrow.fees.helpers import (
     WEBHOOK_SECRET,
     assert_ledgers_verify,
     counts,
-    escrow_world_fixture,
     open_escrow,
     webhook_post,
-    webhook_secret_fixture,
 )
 
 

@@ -18,7 +18,7 @@ from escrow.ledger.selectors import journal_entry
 from escrow.ledger.serializers import JournalEntrySerializer
 from escrow.ledger.services import ledger_reverse
 from escrow.models import GENESIS_HASH, Category, EntryKind, EscrowAccount, JournalEntry
-from tests.escrow.test_ledger_support import open_escrow, pay_in, pay_out
+from tests.escrow.ledger.helpers import open_escrow, pay_in, pay_out
 
 # The API speaks the site's default language to a client that asks for none (tests run
 # with LANGUAGE_CODE = "en"; the production default is Chinese).

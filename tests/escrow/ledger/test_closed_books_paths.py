@@ -18,17 +18,15 @@ from escrow.fees.services.payments import suspense_assign
 from escrow.ledger.services import ledger_reverse
 from escrow.models import EscrowAccount, JournalEntry, Payment, PayoutRequest, PayoutStatus
 from escrow.payouts import services as payout_services
-from tests.escrow.test_billing_support import (  # noqa: F401 - fixtures
+from tests.escrow.fees.helpers import (
     client_for,
     counts,
     csv_text,
-    escrow_world_fixture,
     make_mapping,
     row,
     webhook_post,
-    webhook_secret_fixture,
 )
-from tests.escrow.test_payouts_support import file_payout, prepare, walk
+from tests.escrow.payouts.helpers import file_payout, prepare, walk
 
 pytestmark = pytest.mark.django_db
 CLOSED = dt.date(2026, 3, 31)

@@ -18,7 +18,7 @@ from escrow.errors import InsufficientFundsError
 from escrow.ledger.services import cash_balance, credit, debit, ledger_post
 from escrow.ledger.verification import ledger_verify
 from escrow.models import Category, EntryKind, JournalEntry, LedgerAccount
-from tests.escrow.test_ledger_support import DAY, open_escrow
+from tests.escrow.ledger.helpers import DAY, open_escrow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

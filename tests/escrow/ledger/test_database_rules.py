@@ -15,7 +15,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from escrow.models import Category, JournalEntry, JournalLine, LedgerAccount
-from tests.escrow.test_ledger_support import check_deferred_constraints, open_escrow, pay_in
+from tests.escrow.ledger.helpers import check_deferred_constraints, open_escrow, pay_in
 
 APP_ROLE = "gongguan_app_test"
 ESCROW_TABLES = ["escrow_escrowaccount", "escrow_ledgeraccount", "escrow_journalentry", "escrow_journalline"]

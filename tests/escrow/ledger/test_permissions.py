@@ -16,7 +16,7 @@ from escrow.ledger.permissions import (
     public_ledger_compound,
 )
 from escrow.models import JournalEntry
-from tests.escrow.test_ledger_support import open_escrow, pay_in
+from tests.escrow.ledger.helpers import open_escrow, pay_in
 
 # persona → (may read A's journal, may read A's balances)
 MATRIX = {

@@ -24,7 +24,7 @@ from escrow.ledger.services import (
 )
 from escrow.ledger.verification import ledger_verify
 from escrow.models import GENESIS_HASH, Category, EntryKind, EscrowAccount, JournalEntry, Side
-from tests.escrow.test_ledger_support import (
+from tests.escrow.ledger.helpers import (
     DAY,
     OPENED_ON,
     check_deferred_constraints,
@@ -32,7 +32,7 @@ from tests.escrow.test_ledger_support import (
     pay_in,
     pay_out,
 )
-from tests.escrow.test_ledger_support import snapshot as ledger_snapshot
+from tests.escrow.ledger.helpers import snapshot as ledger_snapshot
 
 
 @pytest.fixture
@@ -335,7 +335,7 @@ def test_memos_the_service_writes_do_not_follow_the_request_language(world):
     from django.utils import translation
 
     from escrow.ledger.services import ledger_reverse
-    from tests.escrow.test_ledger_support import open_escrow, pay_in
+    from tests.escrow.ledger.helpers import open_escrow, pay_in
 
     open_escrow(world.a, opening_fen=10_00)
     paid = pay_in(world.a, 5_00)

@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 from escrow.errors import LedgerError
 from escrow.ledger.services import credit, debit, ledger_post
 from escrow.models import Category, EntryKind
-from tests.escrow.test_ledger_support import open_escrow, pay_in
-from tests.escrow.test_payouts_support import file_payout, prepare, walk
+from tests.escrow.ledger.helpers import open_escrow, pay_in
+from tests.escrow.payouts.helpers import file_payout, prepare, walk
 
 
 def client_for(user):

@@ -47,7 +47,7 @@ from escrow.errors import IdempotencyConflictError, InsufficientFundsError, Ledg
 from escrow.ledger.services import Leg, PostingRequest, credit, debit, ledger_post_batch, ledger_reverse
 from escrow.ledger.verification import ledger_verify
 from escrow.models import Category, EntryKind, EscrowAccount, JournalEntry, JournalLine, LedgerAccount, Side
-from tests.escrow.test_ledger_support import check_deferred_constraints, open_escrow
+from tests.escrow.ledger.helpers import check_deferred_constraints, open_escrow
 
 LEDGER_MACHINE_SETTINGS = settings(
     max_examples=25,

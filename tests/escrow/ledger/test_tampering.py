@@ -15,7 +15,7 @@ from escrow.ledger.hashing import entry_hash
 from escrow.ledger.selectors import chain_head
 from escrow.ledger.verification import ledger_verify
 from escrow.models import EscrowAccount, JournalEntry, JournalLine
-from tests.escrow.test_ledger_support import check_deferred_constraints, open_escrow, pay_in, pay_out
+from tests.escrow.ledger.helpers import check_deferred_constraints, open_escrow, pay_in, pay_out
 
 TRIGGERS = {
     "escrow_journalentry": "journalentry_append_only",

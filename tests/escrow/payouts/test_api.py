@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from communities import services as community_services
 from escrow.ledger.verification import ledger_verify
 from escrow.models import JournalEntry, PayoutRequest, PayoutStatus
-from tests.escrow.test_payouts_support import (
+from tests.escrow.payouts.helpers import (
     PNG_BYTES,
     SMALL_FEN,
     approve,
@@ -20,16 +20,10 @@ from tests.escrow.test_payouts_support import (
     file_payout,
     open_escrow,
     pdf,
-    prepare,
     set_auth_records,
     totp_code,
     walk,
 )
-
-
-@pytest.fixture
-def pw(world, settings, tmp_path):
-    return prepare(world, settings, tmp_path, balance_fen=SMALL_FEN)
 
 
 @pytest.fixture

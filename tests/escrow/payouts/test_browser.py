@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.adapter import AccountAdapter
 from escrow.ledger.verification import ledger_verify
 from escrow.models import EntryKind, JournalEntry, PayoutRequest, PayoutStatus
-from tests.escrow.test_payouts_support import PDF_BYTES, SMALL_FEN, enrol_totp, prepare, totp_code
+from tests.escrow.payouts.helpers import PDF_BYTES, SMALL_FEN, enrol_totp, prepare, totp_code
 
 pytestmark = [
     pytest.mark.browser,

@@ -17,7 +17,7 @@ from escrow.errors import InsufficientFundsError
 from escrow.ledger.verification import ledger_verify
 from escrow.models import EntryKind, JournalEntry, PayoutRequest, PayoutSignature, PayoutStatus
 from escrow.payouts import services
-from tests.escrow.test_payouts_support import SMALL_FEN, approved_budget, file_payout, fresh, prepare
+from tests.escrow.payouts.helpers import SMALL_FEN, approved_budget, file_payout, fresh, prepare
 from tests.factories import make_user
 
 pytestmark = pytest.mark.postgres

@@ -14,7 +14,7 @@ from accounts.models import Notification
 from communities import services as community_services
 from escrow.models import PayoutAttachment, PayoutRequest, PayoutSignature, PayoutStatus
 from escrow.payouts import services
-from tests.escrow.test_payouts_support import (
+from tests.escrow.payouts.helpers import (
     PDF_BYTES,
     PNG_BYTES,
     SMALL_FEN,
@@ -24,17 +24,11 @@ from tests.escrow.test_payouts_support import (
     fresh,
     pdf,
     png,
-    prepare,
     set_auth_records,
     stored_files,
     totp_code,
     walk,
 )
-
-
-@pytest.fixture
-def pw(world, settings, tmp_path):
-    return prepare(world, settings, tmp_path, balance_fen=SMALL_FEN)
 
 
 def url(name, world, payout=None, **kwargs):
@@ -85,7 +79,7 @@ def test_pages_answer_by_role(pw, client, persona, codes):
 
 
 def test_a_request_of_another_compound_is_not_found(pw, client):
-    from tests.escrow.test_payouts_support import open_escrow
+    from tests.escrow.payouts.helpers import open_escrow
 
     open_escrow(pw, compound=pw.b)
     community_services.membership_create(

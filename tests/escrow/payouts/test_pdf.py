@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from escrow.payouts.pdf import amount_in_chinese_capitals
-from tests.escrow.test_payouts_support import SMALL_FEN, file_payout, pdf, prepare, walk
+from tests.escrow.payouts.helpers import file_payout, pdf, walk
 
 
 @pytest.mark.parametrize(
@@ -53,11 +53,6 @@ needs_poppler = pytest.mark.skipif(
     not (shutil.which("pdftotext") and shutil.which("pdffonts")),
     reason="needs poppler-utils (pdftotext, pdffonts)",
 )
-
-
-@pytest.fixture
-def pw(world, settings, tmp_path):
-    return prepare(world, settings, tmp_path, balance_fen=SMALL_FEN)
 
 
 def pdf_text(data: bytes, tmp_path) -> str:

@@ -15,7 +15,7 @@ from common.errors import PermissionDeniedError
 from communities import services as community_services
 from escrow.models import PayoutSignature, PayoutStatus
 from escrow.payouts import services
-from tests.escrow.test_payouts_support import (
+from tests.escrow.payouts.helpers import (
     approve,
     enrol_totp,
     file_payout,

@@ -26,7 +26,7 @@ from escrow.models import (
 )
 from escrow.payouts import services
 from escrow.payouts.attachments import AttachmentError
-from tests.escrow.test_payouts_support import (
+from tests.escrow.payouts.helpers import (
     OPENING_FEN,
     PNG_BYTES,
     SMALL_FEN,

@@ -13,8 +13,8 @@ from allauth.account.adapter import get_adapter
 
 from escrow.models import DisclosureFile, DisclosureStatus
 from escrow.transparency import services as svc
-from tests.escrow.test_disclosure_pages import fill_quarter, last_quarter
-from tests.escrow.test_ledger_support import open_escrow
+from tests.escrow.ledger.helpers import open_escrow
+from tests.escrow.transparency.helpers import fill_quarter, last_quarter
 from tests.factories import make_world
 
 pytestmark = pytest.mark.browser

@@ -14,7 +14,6 @@ import json
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from common.periods import previous_quarter, quarter_bounds, quarter_of
+from common.periods import quarter_of
 from communities.models import AuditEvent
 from escrow.ledger.services import credit, debit, ledger_post
 from escrow.models import (
@@ -36,63 +35,18 @@ from escrow.models import (
 )
 from escrow.transparency import selectors as disclosure_selectors
 from escrow.transparency import services as svc
-from tests.escrow.test_ledger_support import open_escrow, pay_in, pay_out
+from tests.escrow.ledger.helpers import open_escrow, pay_in
+from tests.escrow.transparency.helpers import (
+    build,
+    fill_quarter,
+    last_quarter,
+    publish,
+    quarter_before,
+)
 
 FORMATS = ("pdf", "html", "csv", "json")
 # Who may not act on disclosures: every one of them gets the same 404 as for a missing page.
 NOT_OFFICIALS = ["stranger", "outsider", "resident", "company_staff", "committee_member"]
-
-
-# --------------------------------------------------------------------------- helpers (also used by other tests)
-
-
-@dataclass
-class Quarter:
-    year: int
-    quarter: int
-    start: dt.date
-    end: dt.date
-
-    @property
-    def kwargs(self) -> dict:
-        return {"year": self.year, "quarter": self.quarter}
-
-
-def last_quarter(today: dt.date | None = None) -> Quarter:
-    """The quarter that ended last: it can always be disclosed."""
-    year, quarter = previous_quarter(today or timezone.localdate())
-    start, end = quarter_bounds(year, quarter)
-    return Quarter(year, quarter, start, end)
-
-
-def quarter_before(q: Quarter) -> Quarter:
-    return last_quarter(q.start)
-
-
-def fill_quarter(compound, q: Quarter, *, fee_fen: int = 250_00, cleaning_fen: int = 80_00) -> None:
-    """A fee received and a cleaning bill paid in quarter ``q``."""
-    pay_in(compound, fee_fen, on=q.start + dt.timedelta(days=4), memo="物业费 3栋2单元")
-    pay_out(
-        compound,
-        cleaning_fen,
-        category=Category.NC_CLEANING,
-        memo="保洁服务费",
-        on=q.start + dt.timedelta(days=9),
-    )
-
-
-def build(capture, compound, q: Quarter, actor) -> Disclosure:
-    """Request the quarter's disclosure as an official and let its build run."""
-    with capture(execute=True):
-        disclosure = svc.disclosure_request(compound=compound, year=q.year, quarter=q.quarter, actor=actor)
-    disclosure.refresh_from_db()
-    assert disclosure.status == DisclosureStatus.READY, disclosure.last_error
-    return disclosure
-
-
-def publish(capture, disclosure, actor) -> Disclosure:
-    with capture(execute=True):
-        return svc.disclosure_publish(disclosure=disclosure, actor=actor)
 
 
 def client_for(user) -> Client:
@@ -255,7 +209,7 @@ def test_the_links_on_the_detail_page_verify_with_the_stand_alone_verifier(publi
     (tmp_path / "ledger.jsonl").write_bytes(
         b"".join(export.streaming_content) if export.streaming else export.content
     )
-    verifier = Path(__file__).resolve().parents[2] / "tools" / "verify_disclosure.py"
+    verifier = Path(__file__).resolve().parents[3] / "tools" / "verify_disclosure.py"
     run = subprocess.run(
         [sys.executable, str(verifier), "disclosure.json", "ledger.jsonl"],
         cwd=tmp_path,

@@ -27,7 +27,7 @@ from escrow.models import (
     PayoutStatus,
 )
 from escrow.transparency.services import disclosures as svc
-from tests.escrow.test_ledger_support import open_escrow, pay_in, pay_out
+from tests.escrow.ledger.helpers import open_escrow, pay_in, pay_out
 
 pytestmark = pytest.mark.django_db
 

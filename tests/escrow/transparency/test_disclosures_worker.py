@@ -18,9 +18,9 @@ from django.db import connection
 
 from escrow.models import Disclosure, DisclosureFile, DisclosureStatus
 from escrow.transparency import services as svc
-from tests.escrow.test_ledger_support import open_escrow, pay_in, pay_out
+from tests.escrow.ledger.helpers import open_escrow, pay_in, pay_out
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

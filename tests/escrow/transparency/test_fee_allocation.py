@@ -17,8 +17,8 @@ from escrow.fees.services.payments import payment_record
 from escrow.ledger.services import credit, debit, ledger_post
 from escrow.models import Category, EntryKind
 from escrow.transparency.fee_allocation import allocate, fee_allocation, owned_units, spent_share
-from tests.escrow.test_billing_support import client_for
-from tests.escrow.test_ledger_support import open_escrow
+from tests.escrow.fees.helpers import client_for
+from tests.escrow.ledger.helpers import open_escrow
 
 OPENED_ON = dt.date(2026, 1, 1)
 Q2 = (dt.date(2026, 4, 1), dt.date(2026, 6, 30))

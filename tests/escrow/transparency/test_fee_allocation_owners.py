@@ -10,7 +10,7 @@ from django.urls import reverse
 from communities import services as cs
 from communities.models import Unit
 from escrow.fees.services.payments import payment_record
-from tests.escrow.test_ledger_support import open_escrow
+from tests.escrow.ledger.helpers import open_escrow
 from tests.factories import make_user
 
 

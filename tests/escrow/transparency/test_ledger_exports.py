@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from escrow.models import EscrowAccount, JournalEntry
 from escrow.transparency import exports as ledger_export
-from tests.escrow.test_ledger_page import ENTRY_READERS, build_resident_ledger, oracle
+from tests.escrow.transparency.helpers import ENTRY_READERS, build_resident_ledger, oracle
 
 
 @pytest.fixture

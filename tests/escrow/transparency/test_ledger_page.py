@@ -15,9 +15,8 @@ from accounts.models import User
 from common.money import format_yuan
 from escrow.ledger.services import PostingRequest, credit, debit, ledger_post_batch
 from escrow.models import Category, EntryKind, EscrowAccount, JournalEntry, JournalLine, LedgerAccount
-from tests.escrow.test_ledger_support import open_escrow, pay_in, pay_out
-
-ENTRY_READERS = ["resident", "company_staff", "committee_member", "community_official", "street_admin"]
+from tests.escrow.ledger.helpers import open_escrow, pay_in, pay_out
+from tests.escrow.transparency.helpers import ENTRY_READERS, build_resident_ledger, oracle
 
 
 @pytest.fixture
@@ -158,94 +157,6 @@ def test_the_admin_offers_no_delete_action(admin_client):
 
 
 # --------------------------------------------------------------------------- the resident's ledger
-
-
-def build_resident_ledger(world):
-    """Compound A's journal with one of each kind of row:
-
-    1 opening balance · 2 a counter payment of unit 1-1 (masked counterparty) · 3 a bank
-    payment · 4 repairs · 5 cleaning · 6 an unidentified receipt · 7 its assignment to a
-    unit (no cash line) · 8 a payment · 9 its reversal (dated today)."""
-    from escrow.fees.services.payments import payment_record
-    from escrow.ledger.services import ledger_reverse
-    from escrow.models import PaymentMethod
-
-    a = world.a
-    open_escrow(a, opening_fen=100_000)
-    payment_record(
-        compound=a,
-        unit=world.unit_a,
-        amount_fen=30_000,
-        method=PaymentMethod.CASH,
-        received_on=dt.date(2025, 2, 10),
-        receipt_no="R-0001",
-        actor=None,
-    )
-    pay_in(a, 123_450, memo="物业费 三月 银行到账", on=dt.date(2025, 3, 1))
-    pay_out(a, 50_000, category=Category.REPAIRS, memo="电梯维修", on=dt.date(2025, 5, 1))
-    pay_out(a, 8_000, category=Category.NC_CLEANING, memo="保洁费 五月 Invoice-A7", on=dt.date(2025, 5, 20))
-    with transaction.atomic():
-        from escrow.ledger.services import ledger_post
-
-        ledger_post(
-            compound=a,
-            kind=EntryKind.UNIDENTIFIED_RECEIPT,
-            legs=[debit(Category.ESCROW_CASH, 5_000), credit(Category.SUSPENSE, 5_000)],
-            memo="未识别到账",
-            effective_date=dt.date(2025, 6, 1),
-            actor=None,
-        )
-        ledger_post(
-            compound=a,
-            kind=EntryKind.SUSPENSE_ASSIGNMENT,
-            legs=[debit(Category.SUSPENSE, 5_000), credit(Category.FEE_INCOME, 5_000)],
-            memo="认领 未识别到账",
-            effective_date=dt.date(2025, 6, 2),
-            actor=None,
-        )
-    eight = pay_in(a, 999, memo="物业费 重复", on=dt.date(2025, 6, 3)).entry
-    ledger_reverse(entry=eight, reason="重复入账", actor=None)
-    open_escrow(world.b, opening_fen=7_700)
-    return world
-
-
-def oracle(compound, **params):
-    """The filters and totals done again by hand, in Python, over every line of the
-    compound: (matching sequences newest first, count, income, expense)."""
-    date_from = dt.date.fromisoformat(params["date_from"]) if params.get("date_from") else None
-    date_to = dt.date.fromisoformat(params["date_to"]) if params.get("date_to") else None
-    q = (params.get("q") or "").strip().lower()
-    named = {params[k] for k in ("category", "account") if params.get(k)}
-    matched = []
-    for entry in JournalEntry.objects.filter(compound=compound).order_by("-sequence"):
-        lines = list(JournalLine.objects.filter(entry=entry).select_related("account"))
-        if date_from and entry.effective_date < date_from:
-            continue
-        if date_to and entry.effective_date > date_to:
-            continue
-        if params.get("kind") and entry.kind != params["kind"]:
-            continue
-        if any(not any(ref in (ln.account.code, ln.account.category) for ln in lines) for ref in named):
-            continue
-        cash_sides = {ln.side for ln in lines if ln.account.category == Category.ESCROW_CASH}
-        if params.get("direction") == "income" and "D" not in cash_sides:
-            continue
-        if params.get("direction") == "expense" and "C" not in cash_sides:
-            continue
-        if q and q not in entry.memo.lower():
-            continue
-        matched.append((entry, lines))
-    income = expense = 0
-    for _entry, lines in matched:
-        for line in lines:
-            if named and not ({line.account.code, line.account.category} & named):
-                continue
-            signed = line.amount if line.side == "D" else -line.amount
-            if line.account.kind == "income":
-                income -= signed
-            elif line.account.kind == "expense":
-                expense += signed
-    return [e.sequence for e, _lines in matched], len(matched), income, expense
 
 
 @pytest.fixture

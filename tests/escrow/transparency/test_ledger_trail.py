@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from escrow.models import PayoutCategory
-from tests.escrow.test_payouts_support import file_payout, prepare, walk
+from tests.escrow.payouts.helpers import file_payout, prepare, walk
 
 SIGNERS = ["李委员", "张委员", "周书记"]  # the two committee members and the community official
 

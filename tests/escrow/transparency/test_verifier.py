@@ -22,7 +22,7 @@ from django.db import transaction
 from escrow.ledger.hashing import entry_hash
 from escrow.models import DEFAULT_CHART, GENESIS_HASH
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tools"))
 import verify_disclosure as verifier  # noqa: E402
 
@@ -544,7 +544,7 @@ def test_the_apps_own_disclosure_and_export_verify(world, postgres_only, tmp_pat
     from escrow.models import Category, EntryKind, JournalEntry
     from escrow.transparency.public_export import iter_export_lines
     from escrow.transparency.services import disclosure_figures, figures_digest, render_file
-    from tests.escrow.test_ledger_support import open_escrow
+    from tests.escrow.ledger.helpers import open_escrow
 
     compound = world.a
     open_escrow(compound, opening_fen=500_000, opened_on=dt.date(2026, 1, 1))

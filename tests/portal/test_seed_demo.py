@@ -53,7 +53,7 @@ from escrow.models import (
 from escrow.transparency.public_export import iter_export_lines
 from portal.management.commands.seed_demo import COMPOUNDS, DEMO_PASSWORD, LOGINS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SLUGS = [p.slug for p in COMPOUNDS]
 
 
