@@ -53,7 +53,9 @@ def file_response(
         response = named(HttpResponse(bytes(content), content_type=content_type), filename, inline=inline)
         response["Content-Length"] = str(len(content))
     else:
-        response = FileResponse(content, as_attachment=not inline, filename=filename, content_type=content_type)
+        response = FileResponse(
+            content, as_attachment=not inline, filename=filename, content_type=content_type
+        )
     if etag is not None:
         response["ETag"] = etag
     response["X-Content-Type-Options"] = "nosniff"

@@ -285,6 +285,10 @@ def payout_submit(request, slug, pk):
 @require_http_methods(["GET", "POST"])
 def payout_withdraw(request, slug, pk):
     compound, standing, payout = _load(request, slug, pk)
+    refusal = services.payout_withdraw_refusal(payout, request.user)
+    if refusal is not None:  # the page offers only what the service would accept
+        messages.error(request, refusal.message)
+        return redirect(_detail_url(payout))
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from communities.models import AuditEvent, Building, Membership, Role, Unit
+from communities.selectors import current_duty_list
 from tests.api.conftest import api, api_client, committee_seat, duty_items
 
 CLIENT_IP = "203.0.113.7"
@@ -154,3 +155,26 @@ def test_membership_end(world):
     event = assert_audited("membership.end", actor=world.street_admin, compound=world.a, obj=seat)
     assert event.before == {"end_date": None}
     assert event.after == {"end_date": str(seat.start_date)}
+
+
+def test_duty_list_revise_refuses_a_lost_update_like_the_page(world):
+    """The lost-update check is the service's: a client that edited version 1 while
+    version 2 was saved gets 409 naming ``based_on`` and nothing is written."""
+    items = duty_items(world.a)
+    first = _as(world.secretary).post(
+        api(world.a.slug, "duties/"), {"reason": "先保存", "duties": items, "based_on": 1}, format="json"
+    )
+    assert first.status_code == 201 and first.json()["version"] == 2
+
+    stale = _as(world.official).post(
+        api(world.a.slug, "duties/"), {"reason": "基于旧版本", "duties": items, "based_on": 1}, format="json"
+    )
+
+    assert stale.status_code == 409
+    assert set(stale.json()["extra"]["fields"]) == {"based_on"}
+    assert current_duty_list(world.a).version == 2
+    # Based on the version now current (or on none, as before), it saves.
+    fresh = _as(world.official).post(
+        api(world.a.slug, "duties/"), {"reason": "基于新版本", "duties": items, "based_on": 2}, format="json"
+    )
+    assert fresh.status_code == 201 and fresh.json()["version"] == 3

@@ -554,3 +554,47 @@ def test_the_notification_inbox_and_the_unread_count(pw, client):
     )
     client.logout()
     assert client.get(reverse("notification-list")).status_code == 302
+
+
+# --------------------------------------------------------------------------- one place per rule
+
+
+def test_reading_the_pages_writes_no_policy_row(pw, client):
+    """The policy's defaults are read, never written, on a GET."""
+    from escrow.models import PayoutPolicy
+
+    payout = file_payout(pw, amount_fen=SMALL_FEN // 2)
+    login(client, pw.staff)
+    assert client.get(url("payout-new", pw)).status_code == 200
+    assert client.get(url("payout-detail", pw, payout)).status_code == 200
+    assert not PayoutPolicy.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["staff", "committee", "official", "chair", "manager"])
+def test_the_page_offers_exactly_what_the_services_accept(pw, client, persona):
+    """The detail page's buttons are the services' own predicates: a person sees
+    "pay" only if payout_pay would accept them, "withdraw" only if payout_withdraw would."""
+    user = getattr(pw, persona)
+    rechecked = walk(pw, file_payout(pw, amount_fen=SMALL_FEN // 4), to="rechecked")
+    submitted = file_payout(pw, amount_fen=SMALL_FEN // 4)
+    login(client, user)
+    for payout in (rechecked, submitted):
+        context = client.get(url("payout-detail", pw, payout)).context
+        assert context["may_pay"] is (services.payout_payment_refusal(payout, user) is None)
+        assert context["may_withdraw"] is (services.payout_withdraw_refusal(payout, user) is None)
+        assert context["may_edit"] is (services.payout_edit_refusal(payout, user) is None)
+    # Not vacuous: the chair may pay the rechecked request, the applicant withdraw the new one.
+    assert services.can_pay(rechecked, pw.chair) and not services.can_pay(rechecked, pw.staff)
+    assert services.can_withdraw(submitted, pw.staff) and not services.can_withdraw(rechecked, pw.staff)
+
+
+def test_a_person_of_the_property_company_is_not_offered_the_payment(pw, client):
+    """Segregation of duties: the chair who is also employed by the property company may
+    not record the payment, and the page no longer offers it (it used to, then refuse)."""
+    community_services.membership_create(user=pw.chair, role="company_staff", company=pw.company, actor=None)
+    payout = walk(pw, file_payout(pw, amount_fen=SMALL_FEN // 4), to="rechecked")
+    login(client, pw.chair)
+    assert client.get(url("payout-detail", pw, payout)).context["may_pay"] is False
+    response = client.get(url("payout-pay", pw, payout))
+    assert response.status_code == 302
+    assert isinstance(services.payout_payment_refusal(payout, pw.chair), services.SegregationError)

@@ -231,6 +231,18 @@ def test_the_detail_page_offers_officials_their_actions(ready, dw):
     assert public.status_code == 404
 
 
+def test_the_detail_page_offers_only_what_the_services_accept(ready, dw, django_capture_on_commit_callbacks):
+    """Reopening is the services' rule (only the latest disclosed quarter): the page of an
+    older quarter offers no reopen button, and the service would refuse it too."""
+    older = build(django_capture_on_commit_callbacks, dw.a, quarter_before(dw.q), dw.official)
+    for disclosure, may_reopen in ((older, False), (ready, True)):
+        context = client_for(dw.official).get(d_url("detail", disclosure)).context
+        assert context["may_reopen"] is may_reopen
+        assert (svc.books_reopen_refusal(disclosure, dw.official) is None) is may_reopen
+        assert context["may_publish"] is svc.can_publish(disclosure, dw.official)
+        assert context["may_correct"] is svc.can_correct(disclosure, dw.official)
+
+
 # --------------------------------------------------------------------------- files
 
 
