@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -156,30 +156,37 @@ def active_memberships(user, on=None) -> QuerySet[Membership]:
     return Membership.objects.filter(_active_q(on=on), user=user)
 
 
-def _membership_compound_q(membership: Membership, on) -> Q:
-    """The compounds a membership reaches."""
-    if membership.compound_id and membership.party == Party.COMPANY:
-        # Company people assigned to a compound act there only while their company
-        # serves it: a handover ends the old company's powers without anyone having
-        # to end each membership by hand.
-        return Q(
-            pk=membership.compound_id,
-            contracts__company_id=membership.company_id,
-            contracts__status=ServiceContract.Status.ACTIVE,
+def reaching_q(compound: Compound | None = None) -> Q:
+    """The one definition of which compounds a membership reaches, as a filter on
+    memberships: those that reach ``compound`` — or, with ``compound=None``, the compound
+    of an enclosing query over compounds (``OuterRef``).
+
+    A street-office membership reaches every compound of its office; a community one
+    (without a compound) every compound of its community; one assigned to a compound
+    that compound. Company people — company-wide or assigned to a compound — act there
+    only while their company has the active contract, so a handover ends the old
+    company's powers without anyone having to end each membership by hand."""
+    if compound is None:
+        pk, community, office = (
+            OuterRef("pk"),
+            OuterRef("community_id"),
+            OuterRef("community__street_office_id"),
         )
-    if membership.compound_id:
-        return Q(pk=membership.compound_id)
-    if membership.party == Party.STREET_OFFICE:
-        return Q(community__street_office_id=membership.street_office_id)
-    if membership.party == Party.COMMUNITY:
-        return Q(community_id=membership.community_id)
-    if membership.party == Party.COMPANY:
-        # Company-wide managers reach the compounds their company currently serves.
-        served = ServiceContract.objects.filter(
-            company_id=membership.company_id, status=ServiceContract.Status.ACTIVE
-        ).values("compound_id")
-        return Q(pk__in=served)
-    return Q(pk__in=[])  # pragma: no cover - constraints make this unreachable
+    else:
+        pk, community, office = compound.pk, compound.community_id, compound.community.street_office_id
+    return (
+        (Q(compound_id=pk) & ~Q(party=Party.COMPANY))
+        | Q(compound__isnull=True, community_id=community)
+        | Q(street_office_id=office)
+        | (
+            (Q(compound__isnull=True) | Q(compound_id=pk))
+            & Q(
+                party=Party.COMPANY,
+                company__contracts__compound_id=pk,
+                company__contracts__status=ServiceContract.Status.ACTIVE,
+            )
+        )
+    )
 
 
 @dataclass
@@ -211,10 +218,9 @@ def compounds_visible_to(user, on=None) -> QuerySet[Compound]:
     on = on or timezone.localdate()
     if not getattr(user, "is_authenticated", False):
         return Compound.objects.none()
-    q = Q(pk__in=UnitOwnership.objects.filter(_active_q(on=on), user=user).values("compound_id"))
-    for membership in active_memberships(user, on):
-        q |= _membership_compound_q(membership, on)
-    return Compound.objects.filter(q).select_related("community", "community__street_office")
+    owned = Q(pk__in=UnitOwnership.objects.filter(_active_q(on=on), user=user).values("compound_id"))
+    reached = Exists(active_memberships(user, on).filter(reaching_q()))
+    return Compound.objects.filter(owned | reached).select_related("community", "community__street_office")
 
 
 def standing_in(user, compound: Compound, on=None) -> Standing:
@@ -225,25 +231,7 @@ def standing_in(user, compound: Compound, on=None) -> Standing:
         return standing
     if UnitOwnership.objects.filter(_active_q(on=on), user=user, compound=compound).exists():
         standing.roles.add(Role.OWNER)
-    memberships = (
-        active_memberships(user, on)
-        .filter(
-            (Q(compound=compound) & ~Q(party=Party.COMPANY))
-            | Q(compound__isnull=True, community_id=compound.community_id)
-            | Q(street_office_id=compound.community.street_office_id)
-            # Company people (company-wide, or assigned to this compound) only while
-            # their company serves this compound.
-            | (
-                (Q(compound__isnull=True) | Q(compound=compound))
-                & Q(
-                    party=Party.COMPANY,
-                    company__contracts__compound=compound,
-                    company__contracts__status=ServiceContract.Status.ACTIVE,
-                )
-            )
-        )
-        .distinct()
-    )
+    memberships = active_memberships(user, on).filter(reaching_q(compound)).distinct()
     for membership in memberships:
         standing.roles.add(membership.role)
         standing.memberships.append(membership)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
 
+from accounts.models import User
 from communities.models import (
     Building,
     Compound,
@@ -19,7 +20,7 @@ from communities.models import (
     Unit,
     _active_q,
 )
-from communities.permissions import Standing, compounds_visible_to, standing_in
+from communities.permissions import Standing, compounds_visible_to, reaching_q, standing_in
 
 
 def current_duty_list(compound: Compound) -> DutyListVersion | None:
@@ -107,16 +108,9 @@ def compound_members(compound: Compound) -> QuerySet[Membership]:
 def users_with_roles(compound: Compound, roles) -> list:
     """People who hold any of ``roles`` in ``compound`` today, through any membership
     that reaches it (compound-level, community-level or street-office-level)."""
-    from django.db.models import Q
-
-    from accounts.models import User
-
-    reach = (
-        Q(compound=compound)
-        | Q(compound__isnull=True, community_id=compound.community_id)
-        | Q(street_office_id=compound.community.street_office_id)
+    user_ids = Membership.objects.filter(_active_q(), reaching_q(compound), role__in=list(roles)).values(
+        "user_id"
     )
-    user_ids = Membership.objects.filter(_active_q(), reach, role__in=list(roles)).values("user_id")
     return list(User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import (
     BigIntegerField,
+    Case,
     Exists,
     ExpressionWrapper,
     F,
@@ -23,6 +24,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
     prefetch_related_objects,
 )
 
@@ -42,6 +44,18 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 # Sequence numbers are BIGINT; a larger cursor would overflow the driver instead of matching nothing.
 MAX_SEQUENCE = 2**63 - 1
+
+
+def net_debit(side_field: str = "side") -> Case:
+    """A journal line's signed amount: +amount for a debit, −amount for a credit.
+    ``Sum(net_debit())`` over lines is their net debit — the one definition every
+    figure built from lines (disclosures, "where my fee went", the public page) sums."""
+    return Case(
+        When(**{side_field: Side.DEBIT}, then=F("amount")),
+        default=-F("amount"),
+        output_field=BigIntegerField(),
+    )
+
 
 # --------------------------------------------------------------------------- chain head
 

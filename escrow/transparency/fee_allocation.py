@@ -28,11 +28,12 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import BigIntegerField, Case, Count, Exists, F, OuterRef, Q, Sum, When
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from common.money import ratio_split
 from communities.models import Compound, Unit, UnitOwnership, _active_q
-from escrow.models import AccountKind, Category, JournalLine, Payment, Side
+from escrow.ledger.selectors import net_debit
+from escrow.models import AccountKind, Category, JournalLine, Payment
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,6 @@ def spent_share(total: int, income: int, expenses: int) -> int:
 
 def _net_debits(compound: Compound, date_from: dt.date, date_to: dt.date) -> dict[tuple[str, str], int]:
     """(kind, category) → debits − credits on income and expense accounts in the period."""
-    signed = Case(
-        When(side=Side.DEBIT, then=F("amount")), default=-F("amount"), output_field=BigIntegerField()
-    )
     rows = (
         JournalLine.objects.filter(
             compound=compound,
@@ -101,7 +99,7 @@ def _net_debits(compound: Compound, date_from: dt.date, date_to: dt.date) -> dic
             entry__effective_date__lte=date_to,
         )
         .values_list("account__kind", "account__category")
-        .annotate(net=Sum(signed))
+        .annotate(net=Sum(net_debit()))
         .order_by()
     )
     return {(kind, category): net for kind, category, net in rows}

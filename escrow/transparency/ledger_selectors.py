@@ -33,6 +33,7 @@ from escrow.ledger.selectors import (
     filtered_entries,
     ledger_balances,
     load_entry_details,
+    net_debit,
 )
 from escrow.models import (
     AccountKind,
@@ -379,20 +380,16 @@ def public_funds(compound: Compound, *, year: int | None = None) -> PublicFunds 
             account__kind__in=[AccountKind.INCOME, AccountKind.EXPENSE],
         )
         .values("account__code", "account__category", "account__kind")
-        .annotate(
-            debit=Sum("amount", filter=Q(side=Side.DEBIT), default=0),
-            credit=Sum("amount", filter=Q(side=Side.CREDIT), default=0),
-        )
+        .annotate(net=Sum(net_debit()))
         .order_by("account__code")
     )
     income, expenses = [], []
     for row in rows:
+        # On the account's normal side: income is credit-normal, expenses debit-normal.
         if row["account__kind"] == AccountKind.INCOME:
-            amount = row["credit"] - row["debit"]
-            target = income
+            amount, target = -row["net"], income
         else:
-            amount = row["debit"] - row["credit"]
-            target = expenses
+            amount, target = row["net"], expenses
         if amount:
             target.append(
                 CategoryTotal(code=row["account__code"], category=row["account__category"], amount=amount)

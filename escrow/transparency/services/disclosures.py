@@ -30,7 +30,7 @@ from collections import defaultdict
 
 from celery import current_app
 from django.db import IntegrityError, transaction
-from django.db.models import BigIntegerField, Case, F, Q, Sum, When
+from django.db.models import F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -43,6 +43,7 @@ from communities.models import Compound, Role, UnitOwnership
 from communities.permissions import Capability, standing_in
 from communities.selectors import users_with_roles
 from escrow.fees.selectors import RateRow, collection_rates
+from escrow.ledger.selectors import net_debit
 from escrow.ledger.services import lock_escrow_account
 from escrow.models import (
     PUBLISH_WITHIN_DAYS,
@@ -58,7 +59,6 @@ from escrow.models import (
     LedgerAccount,
     PayoutRequest,
     PayoutStatus,
-    Side,
 )
 from escrow.transparency import render as disclosure_render
 from escrow.transparency.public_export import canonical_json, export_through
@@ -123,15 +123,6 @@ def check_period(escrow: EscrowAccount | None, year, quarter, *, today: dt.date 
 # --------------------------------------------------------------------------- figures
 
 
-def _signed(side_field: str = "side") -> Case:
-    """+amount for a debit, −amount for a credit."""
-    return Case(
-        When(**{side_field: Side.DEBIT}, then=F("amount")),
-        default=-F("amount"),
-        output_field=BigIntegerField(),
-    )
-
-
 def _rate(received: int, billed: int) -> str | None:
     """The collection rate as the billing pages show it (``RateRow.rate``), as text."""
     rate = RateRow(period=None, billed_fen=billed, received_fen=received).rate
@@ -162,17 +153,17 @@ def disclosure_figures(
 
     lines = JournalLine.objects.filter(compound=compound, entry__sequence__lte=through)
     opening = (
-        lines.filter(account_id=cash_id, entry__effective_date__lt=start).aggregate(s=Sum(_signed()))["s"]
+        lines.filter(account_id=cash_id, entry__effective_date__lt=start).aggregate(s=Sum(net_debit()))["s"]
         or 0
     )
     in_period = lines.filter(entry__effective_date__gte=start, entry__effective_date__lte=end)
-    net_debit = defaultdict(int)  # account id → debits − credits in the period
-    for account_id, total in in_period.values_list("account_id").annotate(s=Sum(_signed())).order_by():
-        net_debit[account_id] = total
+    net = defaultdict(int)  # account id → debits − credits in the period
+    for account_id, total in in_period.values_list("account_id").annotate(s=Sum(net_debit())).order_by():
+        net[account_id] = total
 
     def rows(kinds, sign):
         return [
-            {"code": code, "category": category, "amount": sign * net_debit[pk]}
+            {"code": code, "category": category, "amount": sign * net[pk]}
             for pk, code, category, kind in chart
             if kind in kinds
         ]
@@ -180,14 +171,14 @@ def disclosure_figures(
     income = rows({AccountKind.INCOME}, -1)
     expenses = rows({AccountKind.EXPENSE}, 1)
     other = rows({AccountKind.LIABILITY, AccountKind.EQUITY}, -1)
-    closing = opening + net_debit[cash_id]
+    closing = opening + net[cash_id]
 
     # Every (entry, expense account) of the period, with the payout it paid.
     expense_ids = {pk: code for pk, code, _cat, kind in chart if kind == AccountKind.EXPENSE}
     items: dict[tuple[int, str], dict] = {}
     for entry_id, seq, date, kind, account_id, amount in (
         in_period.filter(account_id__in=list(expense_ids))
-        .annotate(signed=_signed())
+        .annotate(signed=net_debit())
         .order_by("entry__sequence", "id")
         .values_list(
             "entry_id", "entry__sequence", "entry__effective_date", "entry__kind", "account_id", "signed"
