@@ -77,7 +77,12 @@ class _CompoundMixin:
 
     def detail(self, payout, code=status.HTTP_200_OK):
         fresh = self.refetch(payout)
-        return Response(PayoutDetailSerializer(fresh, context={"compound": fresh.compound}).data, status=code)
+        return Response(
+            PayoutDetailSerializer(
+                fresh, context={"compound": fresh.compound, "user": self.request.user}
+            ).data,
+            status=code,
+        )
 
     def refetch(self, payout):
         compound, standing = self.compound()

@@ -95,6 +95,22 @@ class PayoutFieldsForm(forms.Form):
         if company is not None:
             choices.append((company.pk, company.name))
         self.fields["payee_company"].choices = choices
+        self.company = company
+
+    def payout_fields(self) -> dict:
+        """The cleaned fields as the payout services take them (payout_file, payout_update)."""
+        data = self.cleaned_data
+        return {
+            "category": data["category"],
+            "expense_account": data["expense_account"],
+            "payee_name": data["payee_name"],
+            "payee_account": data["payee_account"],
+            "payee_company": self.company if data["payee_company"] and self.company else None,
+            "amount_fen": data["amount"],
+            "purpose": data["purpose"],
+            "resolution_number": data["resolution_number"],
+            "resolution_date": data["resolution_date"],
+        }
 
     def clean_amount(self):
         try:

@@ -18,6 +18,7 @@ from escrow.models import (
     PayoutRequest,
     PayoutSignature,
 )
+from escrow.payouts import services
 
 
 def _yuan(fen: int | None) -> str | None:
@@ -145,6 +146,9 @@ class PayoutDetailSerializer(PayoutListSerializer):
     journal_entry = serializers.SerializerMethodField()
     payee_company = serializers.PrimaryKeyRelatedField(read_only=True)
     order_pdf_url = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField(
+        help_text="What the caller may do to the request now (the services' own predicates)."
+    )
 
     class Meta(PayoutListSerializer.Meta):
         fields = [
@@ -165,7 +169,19 @@ class PayoutDetailSerializer(PayoutListSerializer):
             "attachments",
             "signatures",
             "order_pdf_url",
+            "actions",
         ]
+
+    def get_actions(self, obj) -> dict[str, bool]:
+        user = self.context.get("user")
+        if user is None:
+            return {}
+        return {
+            "edit": services.can_edit(obj, user),
+            "withdraw": services.can_withdraw(obj, user),
+            "sign": services.can_sign(obj, user),
+            "pay": services.can_pay(obj, user),
+        }
 
     def get_attachments(self, obj) -> list[dict]:
         return AttachmentSerializer(obj.attachments.all(), many=True, context=self.context).data

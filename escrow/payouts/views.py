@@ -155,22 +155,13 @@ def payout_new(request, slug):
     company = active_company(compound)
     form = PayoutNewForm(request.POST or None, request.FILES or None, company=company)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             payout = services.payout_file(
                 compound=compound,
                 actor=request.user,
                 attachments=form.attachments(),
                 submit="submit" in request.POST,
-                category=data["category"],
-                expense_account=data["expense_account"],
-                payee_name=data["payee_name"],
-                payee_account=data["payee_account"],
-                payee_company=company if data["payee_company"] and company else None,
-                amount_fen=data["amount"],
-                purpose=data["purpose"],
-                resolution_number=data["resolution_number"],
-                resolution_date=data["resolution_date"],
+                **form.payout_fields(),
             )
         except ApplicationError as exc:
             add_service_error(form, exc, field_map=SERVICE_FIELD_TO_FORM)
@@ -221,20 +212,12 @@ def payout_edit(request, slug, pk):
         "masked": payout.payee_account_masked
     }
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             services.payout_update(
                 payout=payout,
                 actor=request.user,
-                category=data["category"],
-                expense_account=data["expense_account"],
-                payee_name=data["payee_name"],
-                payee_account=data["payee_account"] or None,
-                payee_company=company if data["payee_company"] and company else None,
-                amount_fen=data["amount"],
-                purpose=data["purpose"],
-                resolution_number=data["resolution_number"],
-                resolution_date=data["resolution_date"],
+                # A blank account keeps the stored (masked) one.
+                **{**form.payout_fields(), "payee_account": form.cleaned_data["payee_account"] or None},
             )
         except ApplicationError as exc:
             add_service_error(form, exc, field_map=SERVICE_FIELD_TO_FORM)

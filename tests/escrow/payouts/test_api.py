@@ -320,3 +320,21 @@ def test_the_schema_describes_every_payout_action(client):
         assert f"/api/v1/compounds/{{slug}}{suffix}" in paths, suffix
     approve_op = schema["paths"]["/api/v1/compounds/{slug}/payouts/{id}/approve/"]["post"]
     assert "totp" in str(approve_op) or "SignRequest" in str(approve_op)
+
+
+@pytest.mark.parametrize("persona", ["staff", "committee", "official", "chair"])
+def test_the_detail_says_what_the_caller_may_do_as_the_page_does(pw, api, client, persona):
+    """The API's ``actions`` and the page's buttons are the same predicates."""
+    user = getattr(pw, persona)
+    rechecked = walk(pw, file_payout(pw, amount_fen=SMALL_FEN // 4), to="rechecked")
+    as_(api, user)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    actions = api.get(u("payout-detail", pw, rechecked)).json()["actions"]
+    page = client.get(reverse("escrow:payout-detail", kwargs={"slug": pw.a.slug, "pk": rechecked.pk})).context
+    assert actions == {
+        "edit": page["may_edit"],
+        "withdraw": page["may_withdraw"],
+        "sign": page["may_sign"],
+        "pay": page["may_pay"],
+    }
+    assert actions["pay"] is (persona in {"official", "chair"})
