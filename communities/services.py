@@ -69,6 +69,7 @@ def street_office_create(*, name: str, district: str = "", city: str = "", actor
 
 @transaction.atomic(durable=True)
 def community_create(*, street_office: StreetOffice, name: str, actor) -> Community:
+    """Create a community (社区) under its street office; audited."""
     community = _save_validated(Community(street_office=street_office, name=name))
     audit_record(actor=actor, action="community.create", obj=community)
     return community
@@ -97,6 +98,8 @@ def compound_create(*, community: Community, name: str, slug: str, address: str 
 
 @transaction.atomic(durable=True)
 def building_create(*, compound: Compound, name: str, sort_key: int = 0, actor) -> Building:
+    """Create a building of a compound; its name is unique in the compound (refused naming
+    ``name``); audited."""
     name = (name or "").strip()
     if Building.objects.filter(compound=compound, name=name).exists():
         raise ValidationError(
@@ -186,6 +189,8 @@ def unit_update(*, unit: Unit, actor, **changes) -> Unit:
 
 @transaction.atomic(durable=True)
 def unit_owner_add(*, unit: Unit, user, start_date: dt.date | None = None, actor) -> UnitOwnership:
+    """Record ``user`` as an owner of ``unit`` from ``start_date`` (owners come from these links,
+    never from memberships); one link per person and unit; audited."""
     ownership = UnitOwnership(
         compound_id=unit.compound_id, unit=unit, user=user, start_date=start_date or timezone.localdate()
     )
@@ -198,6 +203,7 @@ def unit_owner_add(*, unit: Unit, user, start_date: dt.date | None = None, actor
 def property_company_create(
     *, name: str, credit_code: str = "", has_party_branch: bool = False, actor
 ) -> PropertyCompany:
+    """Create a property company (物业公司); audited."""
     company = _save_validated(
         PropertyCompany(name=name, credit_code=credit_code, has_party_branch=has_party_branch)
     )
@@ -377,6 +383,8 @@ def _membership_clean(membership: Membership) -> None:
 
 @transaction.atomic(durable=True)
 def membership_end(*, membership: Membership, end_date: dt.date | None = None, actor) -> Membership:
+    """End a membership on ``end_date`` (today by default), never before it started; its powers
+    stop the day after; audited with before/after."""
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     end_date = end_date or timezone.localdate()
     if end_date < membership.start_date:
@@ -409,6 +417,8 @@ def party_unit_create(
     building: Building | None = None,
     actor,
 ) -> PartyUnit:
+    """Create a party unit at its level of the three-level structure, under a parent of the level
+    above in the same community (refused naming ``parent`` otherwise); audited."""
     unit = PartyUnit(
         level=level, name=name, community=community, parent=parent, compound=compound, building=building
     )

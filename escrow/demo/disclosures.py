@@ -3,7 +3,7 @@
 official through ``escrow.transparency.services`` — so the public page lists them and
 each has its JSON, CSV, HTML and PDF (in the site's default language, Chinese).
 
-Run after the payouts (escrow/demo_payouts.py): building a disclosure closes the books
+Run after the payouts (escrow/demo/payouts.py): building a disclosure closes the books
 through the quarter's end, and from then on nothing can be posted in it. Built now, over
 the chain as it stands (the disclosures are not back-dated, unlike the payouts).
 Idempotent: a quarter already published is left alone; one left pending or half-built by

@@ -25,8 +25,10 @@ come yet is left for a later run.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import random
 import sys
 import time
@@ -259,9 +261,6 @@ def _memo(unit: Unit, rng: random.Random) -> str:
 
 def _bank_statement(compound, mapping, month, rows, rng, today, done_files) -> int:
     """One month's statement of the escrow account, imported like a real upload."""
-    import csv
-    import io
-
     lines = []
     for unit, amount, day, reference in rows:
         payer = f"{rng.choice(SURNAMES)}{rng.choice('先生女士')}" if rng.random() < 0.9 else "财付通"

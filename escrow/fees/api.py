@@ -497,7 +497,7 @@ class UnitStatementApi(APIView):
 
 class PaymentWebhookApi(APIView):
     """Payment notifications from an aggregator: no session, no CSRF — the HMAC
-    signature is the authentication (escrow/services/webhooks.py)."""
+    signature is the authentication (escrow/fees/services/webhooks.py)."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]

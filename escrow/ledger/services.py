@@ -52,15 +52,19 @@ class Leg:
 
 
 def debit(category: str, amount: int) -> Leg:
+    """A debit leg of ``amount`` fen on the account of ``category``."""
     return Leg(category, Side.DEBIT, amount)
 
 
 def credit(category: str, amount: int) -> Leg:
+    """A credit leg of ``amount`` fen on the account of ``category``."""
     return Leg(category, Side.CREDIT, amount)
 
 
 @dataclass
 class PostingRequest:
+    """One entry to post: kind, legs, memo, effective date and an optional idempotency key."""
+
     kind: str
     legs: list[Leg]
     memo: str
@@ -71,6 +75,9 @@ class PostingRequest:
 
 @dataclass
 class PostingResult:
+    """The posted entry, and whether this call created it (False: its idempotency key was posted
+    before with the same content)."""
+
     entry: JournalEntry
     created: bool
 
@@ -136,6 +143,8 @@ def escrow_account_open(
 
 
 def closed_books_message(closed_through: dt.date, day: dt.date) -> str:
+    """Why an entry dated ``day`` cannot be posted while the books are closed through
+    ``closed_through``."""
     return _(
         "The books are closed through %(closed)s (that quarter has been disclosed), so an entry "
         "dated %(d)s cannot be posted. Date it later, or ask a community official to reopen "
@@ -519,6 +528,7 @@ def balances_by_category(compound: Compound) -> dict[str, int]:
 
 
 def cash_balance(compound: Compound) -> int:
+    """The escrow cash balance in fen, from the cached account row (exact under the compound lock)."""
     return (
         LedgerAccount.objects.filter(compound=compound, category=Category.ESCROW_CASH)
         .values_list("balance", flat=True)

@@ -33,6 +33,12 @@ class DisclosureStatus(models.TextChoices):
 
 
 class Disclosure(models.Model):
+    """One version of a compound's quarterly disclosure (季度公示). Versions of a quarter are
+    numbered from 1, unique per compound and quarter (``disclosure_version_unique``); a
+    correction is the next version, with its reason, and supersedes exactly one earlier
+    one. Once built, its ``figures``, ``digest`` and ``entry_count`` are never rewritten;
+    building it closed the books through ``period_end`` (until an audited reopening)."""
+
     compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="disclosures")
     year = models.PositiveSmallIntegerField(_("year"))
     quarter = models.PositiveSmallIntegerField(_("quarter"))

@@ -3,7 +3,7 @@
 draft → submitted ─(committee approvals)→ reviewed ─(community approvals)→ rechecked
       ─(payment recorded, ledger posted)→ paid; any signer may reject; the applicant may
 withdraw before the first signature. A request in submitted/reviewed/rechecked holds its
-amount: *available* = cash − open holds − reserve (escrow/services/payouts.py).
+amount: *available* = cash − open holds − reserve (escrow/payouts/services/availability.py).
 """
 
 from __future__ import annotations
@@ -313,6 +313,9 @@ class NecessaryCostBudget(models.Model):
 
 
 class BudgetLine(models.Model):
+    """One monthly line of a necessary-cost budget: the expense account, the payee and the amount
+    drafted as a payout request on each month's 1st."""
+
     compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="+")
     budget = models.ForeignKey(NecessaryCostBudget, on_delete=models.CASCADE, related_name="lines")
     expense_account = models.CharField(_("category"), max_length=30, choices=Category)

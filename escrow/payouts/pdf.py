@@ -101,7 +101,7 @@ def payout_order_context(payout: PayoutRequest) -> dict:
 def payout_order_pdf(payout: PayoutRequest) -> bytes:
     """Render the order of a paid request. The document speaks the site's language
     (Chinese), whatever language the person downloading it browses in."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # loads its native libraries only when a PDF is rendered
 
     if payout.journal_entry_id is None:
         raise ValueError("only a paid request has a joint payment order")

@@ -1,6 +1,7 @@
 """Template filters of the payout pages."""
 
 from django import template
+from django.utils.translation import gettext
 
 from common.money import format_yuan
 from escrow.models import PayoutCategory, PayoutStatus
@@ -18,8 +19,6 @@ def yuan(fen):
 
 @register.filter
 def second_factor_label(method: str) -> str:
-    from django.utils.translation import gettext
-
     return {"totp": gettext("authenticator code (TOTP)"), "webauthn": gettext("security key (WebAuthn)")}.get(
         method, method
     )

@@ -156,7 +156,7 @@ def ledger_export_xlsx(request, slug):
             )
             % {"cap": f"{cap:,}"},
         )
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # only an XLSX export needs it: imported here, not by every page
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Ledger")[:31])

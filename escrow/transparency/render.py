@@ -411,6 +411,7 @@ def render_html(document: dict) -> bytes:
 def render_pdf(document: dict) -> bytes:
     """An A4 PDF in the named CJK font, with the digest and generation time in the
     running footer of every page and 'page X of Y'."""
+    # WeasyPrint (and its native libraries) loads only when a PDF is rendered.
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 

@@ -1,5 +1,5 @@
 """Quarterly disclosure jobs (Celery beat, config/settings/base.py). Thin: the services
-are resumable and idempotent (escrow/services/disclosures.py), so a task run twice, or
+are resumable and idempotent (escrow/transparency/services/build.py), so a task run twice, or
 killed and run again, finishes the same disclosure exactly once."""
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ __all__ = ["app"]
 
 @worker_init.connect
 def _hang_before_the_pdf(**_kwargs):
-    from escrow.transparency.services import disclosures
+    from escrow.transparency.services import build as disclosures
 
     render = disclosures.render_file
 

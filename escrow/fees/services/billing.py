@@ -34,6 +34,9 @@ from escrow.models import FeeBill
 
 @dataclass
 class BillRun:
+    """What a bill run did: the month, how many bills it created and found, and the compound's
+    total (the sum of the stored bills)."""
+
     period: dt.date
     created: int
     existing: int

@@ -16,7 +16,7 @@ What happens to a file:
    line number a spreadsheet shows) and column name; nothing is posted if there is
    even one.
 3. **Match** each row to a unit by the payment reference in its memo
-   (``billing_selectors.UnitMatcher``: case, full-width characters, separators and
+   (``escrow.fees.selectors.UnitMatcher``: case, full-width characters, separators and
    the words 栋/单元/室 do not matter). Rows matching no unit, or two, are
    unidentified receipts: D escrow cash / C suspense, listed for someone with
    MANAGE_SUSPENSE to assign.
@@ -25,28 +25,37 @@ What happens to a file:
    skipped and counted — or refused if the bank now reports a different amount or
    date for that reference. One StatementImport row and one audit event record the
    import.
+
+A statement line posts once: its idempotency key is ``bank:<reference>`` (one escrow
+account per compound, so a bank reference is unique in the compound), looked up again
+under the escrow-account lock before posting (``_posted_before``) and backed by the
+unique constraint ``payment_bank_reference_unique``. Reading and checking the file
+(steps 1–2) is escrow/fees/services/statements.py.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
 import hashlib
-import io
-from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import ApplicationError
-from common.money import AmountError, yuan_to_fen
 from communities.audit import audit_record, snapshot
-from communities.models import Compound, Unit
+from communities.models import Compound
 from escrow.fees.selectors import UnitMatcher
 from escrow.fees.services.payments import escrow_account_of, fee_legs, suspense_legs
+from escrow.fees.services.statements import (
+    MAX_PROBLEMS,
+    Problem,
+    StatementImportError,
+    StatementRow,
+    _refuse,
+    decode_statement,
+    parse_statement,
+)
 from escrow.ledger.services import (
     PostingRequest,
     closed_books_message,
@@ -56,300 +65,18 @@ from escrow.ledger.services import (
 from escrow.models import (
     BankStatementMapping,
     EntryKind,
-    EscrowAccount,
     Payment,
     PaymentMethod,
     PaymentSource,
     StatementImport,
 )
 
-REFERENCE_MAX = 64
-MEMO_MAX = 200
-PAYER_MAX = 100
-MAX_PROBLEMS = 200  # a file with more is wrong as a whole; list enough to see why
 LOOKUP_CHUNK = 5000
 
 
-class StatementImportError(ApplicationError):
-    """The file was not imported. ``extra["rows"]`` lists every problem found as
-    ``{"row": line number or None, "column": header name or None, "message": …}``."""
-
-
-@dataclass
-class Problem:
-    row: int | None
-    column: str | None
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
-
-    def __str__(self):
-        where = []
-        if self.row is not None:
-            where.append(_("row %(n)s") % {"n": self.row})
-        if self.column:
-            where.append(_("column “%(c)s”") % {"c": self.column})
-        return f"{', '.join(where)}: {self.message}" if where else self.message
-
-
-@dataclass
-class StatementRow:
-    line: int
-    day: dt.date
-    amount_fen: int
-    reference: str
-    memo: str
-    payer: str
-    unit: Unit | None = None
-    matched: bool = False  # matching is done only for rows not already posted
-
-
-@dataclass
-class ParsedStatement:
-    encoding: str
-    rows: list[StatementRow] = field(default_factory=list)
-    ignored: int = 0
-    problems: list[Problem] = field(default_factory=list)
-
-
-def _refuse(problems: list[Problem], *, truncated: bool = False) -> StatementImportError:
-    shown = "; ".join(str(p) for p in problems[:3])
-    more = len(problems) - 3
-    message = _("The statement was not imported; nothing was posted. %(n)s problem(s): %(shown)s") % {
-        "n": f"{len(problems)}{'+' if truncated else ''}",
-        "shown": shown,
-    }
-    if more > 0:
-        message += " " + _("(and %(more)s more)") % {"more": more}
-    return StatementImportError(
-        message,
-        extra={
-            "rows": [p.as_dict() for p in problems],
-            "fields": {"file": [str(p) for p in problems]},
-        },
-    )
-
-
-# --------------------------------------------------------------------------- decoding
-
-
-def decode_statement(data: bytes, hint: str = BankStatementMapping.Encoding.AUTO) -> tuple[str, str]:
-    """The file's text and the encoding that decoded it ('utf-8', 'utf-8-bom', 'gbk')."""
-    if not data:
-        raise _refuse([Problem(None, None, _("The file is empty."))])
-    tried = {"auto": ["utf-8", "gbk"], "utf-8": ["utf-8"], "gbk": ["gbk"]}.get(hint, ["utf-8", "gbk"])
-    for encoding in tried:
-        if encoding == "utf-8" and data.startswith(codecs.BOM_UTF8):
-            candidate, label = data[len(codecs.BOM_UTF8) :], "utf-8-bom"
-        else:
-            candidate, label = data, encoding
-        try:
-            text = candidate.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        # NUL never occurs in a text export; it does in UTF-16 and binary files,
-        # which GBK would otherwise "decode" into nonsense.
-        if "\x00" in text:
-            continue
-        return text, label
-    names = {"utf-8": _("UTF-8 (with or without BOM)"), "gbk": "GBK"}
-    raise _refuse(
-        [
-            Problem(
-                None,
-                None,
-                _(
-                    "The file is not text in %(encodings)s. Export the statement as CSV again "
-                    "(in Excel: “CSV UTF-8”) and upload that file."
-                )
-                % {"encodings": _(" or ").join(names[e] for e in tried)},
-            )
-        ]
-    )
-
-
-# --------------------------------------------------------------------------- parsing
-
-
-def parse_statement(
-    text: str,
-    *,
-    mapping: BankStatementMapping,
-    account: EscrowAccount,
-    matcher: UnitMatcher | None = None,
-    encoding: str = "",
-    today: dt.date | None = None,
-) -> ParsedStatement:
-    """Every row read and checked; problems collected, not raised (the caller decides)."""
-    today = today or timezone.localdate()
-    parsed = ParsedStatement(encoding=encoding)
-    problems = parsed.problems
-    stream = io.StringIO(text, newline="")
-    for _skipped in range(mapping.skip_lines):
-        stream.readline()
-    reader = csv.reader(stream, strict=True)
-    offset = mapping.skip_lines
-
-    header: list[str] | None = None
-    header_line = 0
-    index: dict[str, int] = {}
-    seen_references: dict[str, int] = {}
-    dates: dict[str, dt.date | None] = {}  # a statement has a few hundred distinct dates; strptime is slow
-    while len(problems) < MAX_PROBLEMS:
-        line = offset + reader.line_num + 1
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(
-                Problem(
-                    line,
-                    None,
-                    _("This line cannot be read as CSV (%(e)s) — was the file cut short?") % {"e": exc},
-                )
-            )
-            break
-        if not any(cell.strip() for cell in record):
-            continue
-        if header is None:
-            header = [cell.strip() for cell in record]
-            header_line = line
-            for position, name in enumerate(header):
-                index.setdefault(name, position)
-            missing = [c for c in mapping.required_columns if c not in index]
-            missing += [c for c in (mapping.payer_column, mapping.debit_column) if c and c not in index]
-            for column in missing:
-                problems.append(
-                    Problem(
-                        header_line,
-                        column,
-                        _("The header has no column “%(c)s” (found: %(found)s).")
-                        % {"c": column, "found": ", ".join(h for h in header if h) or "—"},
-                    )
-                )
-            if missing:
-                break
-            continue
-        row = _parse_row(
-            record, line, header, index, mapping, account, today, seen_references, problems, dates
-        )
-        if row is None:
-            continue
-        if row == "ignored":
-            parsed.ignored += 1
-            continue
-        if matcher is not None:
-            row.unit, row.matched = matcher.match(row.memo), True
-        parsed.rows.append(row)
-    if header is None and not problems:
-        problems.append(Problem(None, None, _("The file has no header line and no rows.")))
-    elif header is not None and not problems and not parsed.rows and not parsed.ignored:
-        problems.append(Problem(header_line, None, _("The file has a header but no rows.")))
-    return parsed
-
-
-def _parse_row(record, line, header, index, mapping, account, today, seen_references, problems, dates):
-    before = len(problems)
-    if len(record) < len(header):
-        problems.append(
-            Problem(
-                line,
-                header[len(record)],
-                _("The row has %(n)s of %(m)s columns — it is cut short (a truncated last line?).")
-                % {"n": len(record), "m": len(header)},
-            )
-        )
-        return None
-    if any(cell.strip() for cell in record[len(header) :]):
-        problems.append(
-            Problem(
-                line,
-                None,
-                _("The row has %(n)s columns, more than the header's %(m)s.")
-                % {"n": len(record), "m": len(header)},
-            )
-        )
-        return None
-
-    def cell(column: str) -> str:
-        return record[index[column]].strip() if column else ""
-
-    amount_text = cell(mapping.amount_column)
-    if not amount_text and mapping.debit_column and cell(mapping.debit_column):
-        return "ignored"  # money going out of the account: not a fee received
-
-    date_text = cell(mapping.date_column)
-    if date_text not in dates:
-        try:
-            dates[date_text] = dt.datetime.strptime(date_text, mapping.date_format).date()
-        except ValueError:
-            dates[date_text] = None
-    day = dates[date_text]
-    if day is None:
-        problems.append(
-            Problem(
-                line,
-                mapping.date_column,
-                _("“%(v)s” is not a date in the format %(f)s.") % {"v": date_text, "f": mapping.date_format},
-            )
-        )
-    elif day > today:
-        problems.append(Problem(line, mapping.date_column, _("%(d)s is in the future.") % {"d": day}))
-    elif day < account.opened_on:
-        problems.append(
-            Problem(
-                line,
-                mapping.date_column,
-                _("%(d)s is before the escrow account opened (%(o)s).") % {"d": day, "o": account.opened_on},
-            )
-        )
-
-    amount_fen = None
-    try:
-        amount_fen = yuan_to_fen(amount_text, field=mapping.amount_column)
-    except AmountError as exc:
-        messages = exc.extra.get("fields", {}).get(mapping.amount_column) or [exc.message]
-        problems.append(Problem(line, mapping.amount_column, f"“{amount_text}”: {messages[0]}"))
-
-    reference = cell(mapping.reference_column)
-    if not reference:
-        problems.append(Problem(line, mapping.reference_column, _("The bank reference is empty.")))
-    elif len(reference) > REFERENCE_MAX:
-        problems.append(
-            Problem(line, mapping.reference_column, _("At most %(n)s characters.") % {"n": REFERENCE_MAX})
-        )
-    elif reference in seen_references:
-        problems.append(
-            Problem(
-                line,
-                mapping.reference_column,
-                _(
-                    "Reference %(ref)s already appears in row %(first)s: the same transaction twice in one file."
-                )
-                % {"ref": reference, "first": seen_references[reference]},
-            )
-        )
-    else:
-        seen_references[reference] = line
-
-    if len(problems) > before:
-        return None
-    return StatementRow(
-        line=line,
-        day=day,
-        amount_fen=amount_fen,
-        reference=reference,
-        memo=cell(mapping.memo_column)[:MEMO_MAX],
-        payer=cell(mapping.payer_column)[:PAYER_MAX],
-    )
-
-
-# --------------------------------------------------------------------------- posting
-
-
 def max_statement_bytes() -> int:
+    """The largest statement file accepted (setting PAYMENTS_STATEMENT_MAX_BYTES, 32 MiB by
+    default)."""
     return getattr(settings, "PAYMENTS_STATEMENT_MAX_BYTES", 32 * 1024 * 1024)
 
 
@@ -604,8 +331,6 @@ def _line_of(exc: ApplicationError, rows: list[StatementRow], bank: str) -> int 
         return next((row.line for row in rows if row.reference == reference), None)
     return None
 
-
-# --------------------------------------------------------------------------- mappings
 
 MAPPING_FIELDS = (
     "bank_name",

@@ -47,11 +47,14 @@ class PaymentError(ApplicationError):
 
 @dataclass
 class PaymentResult:
+    """A recorded payment, and whether this call created it (False: the same receipt again)."""
+
     payment: Payment
     created: bool
 
 
 def field_error(field: str, message: str, cls=PaymentError) -> ApplicationError:
+    """A ``PaymentError`` (or ``cls``) naming ``field``, in the one error shape."""
     return cls(f"{field}: {message}", extra={"fields": {field: [message]}})
 
 
@@ -84,6 +87,7 @@ def check_unit(compound: Compound, unit, *, field: str = "unit") -> Unit:
 
 
 def escrow_account_of(compound: Compound) -> EscrowAccount:
+    """The compound's escrow account; refused naming ``compound`` when it has none yet."""
     account = EscrowAccount.objects.filter(compound=compound).first()
     if account is None:
         raise PaymentError(
@@ -94,6 +98,7 @@ def escrow_account_of(compound: Compound) -> EscrowAccount:
 
 
 def check_received_on(account: EscrowAccount, received_on, *, field: str = "received_on") -> dt.date:
+    """A real date, not in the future and not before the account opened (refused naming ``field``)."""
     if not isinstance(received_on, dt.date) or isinstance(received_on, dt.datetime):
         raise field_error(field, _("Not a date."))
     if received_on > timezone.localdate():
@@ -108,10 +113,12 @@ def check_received_on(account: EscrowAccount, received_on, *, field: str = "rece
 
 
 def fee_legs(amount_fen: int):
+    """The legs of a fee received: D escrow cash / C fee income."""
     return [debit(Category.ESCROW_CASH, amount_fen), credit(Category.FEE_INCOME, amount_fen)]
 
 
 def suspense_legs(amount_fen: int):
+    """The legs of an unidentified receipt: D escrow cash / C suspense (assigned to a unit later)."""
     return [debit(Category.ESCROW_CASH, amount_fen), credit(Category.SUSPENSE, amount_fen)]
 
 

@@ -82,6 +82,8 @@ class WebhookRequestError(ApplicationError):
 
 @dataclass
 class Notification:
+    """A provider's payment notification, parsed from its verified body."""
+
     transaction_id: str
     compound_slug: str
     unit_reference: str
@@ -90,6 +92,7 @@ class Notification:
 
 
 def provider_secret(provider: str) -> bytes | None:
+    """The shared secret of a known provider, or None (the notification is then refused, 401)."""
     secret = getattr(settings, "PAYMENT_WEBHOOK_SECRETS", {}).get(provider)
     if provider not in PROVIDER_METHODS or not secret:
         return None

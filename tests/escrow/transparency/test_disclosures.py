@@ -26,7 +26,8 @@ from escrow.models import (
     PayoutRequest,
     PayoutStatus,
 )
-from escrow.transparency.services import disclosures as svc
+from escrow.transparency import services as svc
+from escrow.transparency.services import build as build_steps
 from tests.escrow.ledger.helpers import open_escrow, pay_in, pay_out
 
 pytestmark = pytest.mark.django_db
@@ -226,7 +227,7 @@ def test_a_build_killed_between_files_is_finished_by_the_sweep_exactly_once(exam
     assert svc.disclosures_sweep() == []
     # The worker is gone; time passes beyond the lease.
     Disclosure.objects.filter(pk=disclosure.pk).update(
-        claimed_at=disclosure.claimed_at - svc.CLAIM_LEASE - dt.timedelta(seconds=1)
+        claimed_at=disclosure.claimed_at - build_steps.CLAIM_LEASE - dt.timedelta(seconds=1)
     )
     assert svc.disclosures_sweep() == [disclosure.pk]  # eager in tests: built inline
     disclosure.refresh_from_db()
@@ -243,12 +244,14 @@ def test_a_build_killed_between_files_is_finished_by_the_sweep_exactly_once(exam
 
 def test_a_run_whose_lease_was_taken_over_stops_without_writing(example):
     disclosure, _ = svc.disclosure_ensure(compound=example, year=2026, quarter=1)
-    slow = svc._claim(disclosure.pk, dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
-    fast = svc._claim(disclosure.pk, dt.datetime(2026, 11, 1, tzinfo=dt.UTC) + svc.CLAIM_LEASE * 2)
+    slow = build_steps._claim(disclosure.pk, dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+    fast = build_steps._claim(
+        disclosure.pk, dt.datetime(2026, 11, 1, tzinfo=dt.UTC) + build_steps.CLAIM_LEASE * 2
+    )
     assert fast == slow + 1
-    with pytest.raises(svc.LostClaim):
-        svc._freeze(disclosure.pk, slow)
-    svc._freeze(disclosure.pk, fast)
+    with pytest.raises(build_steps.LostClaim):
+        build_steps._freeze(disclosure.pk, slow)
+    build_steps._freeze(disclosure.pk, fast)
     assert Disclosure.objects.get(pk=disclosure.pk).figures is not None
 
 
@@ -429,8 +432,8 @@ def test_reopen_refuses_while_a_version_of_the_quarter_is_being_built(example, w
     svc.disclosure_publish(disclosure=q1, actor=world.official)
     v2 = svc.disclosure_correct(disclosure=q1, reason="重算", actor=world.official)
     # v2 frozen (books closed again), not yet rendered — e.g. a worker is on the PDF.
-    token = svc._claim(v2.pk, timezone.now())
-    svc._freeze(v2.pk, token)
+    token = build_steps._claim(v2.pk, timezone.now())
+    build_steps._freeze(v2.pk, token)
     with pytest.raises(svc.DisclosureError, match="being built"):
         svc.books_reopen(disclosure=q1, reason="again", actor=world.official)
     # (before the fix: reopened; v2 then went ready with figures that ignore what is posted
