@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "escrow",
     "assessments",
     "meetings",
+    "banking",  # statement files (no models): its own catalogue in banking/locale
 ]
 
 MIDDLEWARE = [
