@@ -664,6 +664,12 @@ class _Parser:
                     parsed.checks.append("totals")
 
     def _order_and_chain(self, parsed):
+        """Which end of the file is the newest, then the running balance line by line.
+
+        Dates decide when the first and last lines differ; otherwise (one day) the order
+        in which the balances chain; otherwise the times; otherwise the layout's habit.
+        A one-day file whose balances chain both ways (+100 then -100) is genuinely
+        ambiguous and takes the layout's habit."""
         lines = parsed.lines
         m = self.mapping
         parsed.newest_first = m.newest_first
@@ -671,35 +677,31 @@ class _Parser:
             first, last = lines[0], lines[-1]
             if first.date != last.date:
                 parsed.newest_first = first.date > last.date
-            elif m.balance_column:
-                a, b = lines[0], lines[1]
-                if b.balance_fen == a.balance_fen + _moves(b):
-                    parsed.newest_first = False
-                elif a.balance_fen == b.balance_fen + _moves(a):
-                    parsed.newest_first = True
-            elif first.time and last.time and first.time != last.time:
-                parsed.newest_first = first.time > last.time
+            else:
+                decided = False
+                if m.balance_column:
+                    forward = not _breaks(lines, newest_first=False, first_only=True)
+                    backward = not _breaks(lines, newest_first=True, first_only=True)
+                    if forward != backward:
+                        parsed.newest_first, decided = backward, True
+                if not decided and first.time and last.time and first.time != last.time:
+                    parsed.newest_first = first.time > last.time
         if not m.balance_column or not lines:
             return
-        for previous, current in pairwise(lines):
-            if parsed.newest_first:  # current is the older line: previous = current + previous's amount
-                expected = previous.balance_fen - _moves(previous)
-            else:
-                expected = previous.balance_fen + _moves(current)
-            if current.balance_fen != expected:
-                self.problem(
-                    current.line,
-                    m.balance_column,
-                    _(
-                        "The running balance breaks between line %(prev)s and this line: ¥%(found)s where "
-                        "¥%(expected)s follows from line %(prev)s. A line is missing or the file was altered."
-                    )
-                    % {
-                        "prev": previous.line,
-                        "found": fen_text(current.balance_fen),
-                        "expected": fen_text(expected),
-                    },
+        for previous, current, expected in _breaks(lines, newest_first=parsed.newest_first):
+            self.problem(
+                current.line,
+                m.balance_column,
+                _(
+                    "The running balance breaks between line %(prev)s and this line: ¥%(found)s where "
+                    "¥%(expected)s follows from line %(prev)s. A line is missing or the file was altered."
                 )
+                % {
+                    "prev": previous.line,
+                    "found": fen_text(current.balance_fen),
+                    "expected": fen_text(expected),
+                },
+            )
         chrono = parsed.chronological()
         parsed.opening_balance_fen = chrono[0].balance_fen - _moves(chrono[0])
         parsed.closing_balance_fen = chrono[-1].balance_fen
@@ -719,6 +721,22 @@ class _Parser:
                     % {"date": line.date, "start": start, "end": end},
                 )
         parsed.checks.append("period")
+
+
+def _breaks(lines, *, newest_first: bool, first_only: bool = False):
+    """(previous line, line, the balance expected on it) wherever the chain breaks, in
+    the file's order."""
+    found = []
+    for previous, current in pairwise(lines):
+        if newest_first:  # current is the older line: previous = current + previous's amount
+            expected = previous.balance_fen - _moves(previous)
+        else:
+            expected = previous.balance_fen + _moves(current)
+        if current.balance_fen != expected:
+            found.append((previous, current, expected))
+            if first_only:
+                break
+    return found
 
 
 def _moves(line: StatementLine) -> int:
