@@ -57,13 +57,13 @@ def key_of(line) -> tuple[str, tuple[str, ...]]:
 
 def assign(chronological: list, *, account_key: str = "") -> None:
     """Set ``identity`` and ``identity_basis`` on lines given oldest first."""
-    seen: dict[tuple, int] = {}
+    seen: dict[str, int] = {}
     prefix = f"{VERSION}{SEP}{normalise(account_key)}{SEP}"
+    blake2b = hashlib.blake2b
     for line in chronological:
         basis, key = key_of(line)
-        full = (basis, *key)
-        occurrence = seen.get(full, 0)
-        seen[full] = occurrence + 1
-        text = prefix + SEP.join(full) + SEP + str(occurrence)
-        line.identity = hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
+        text = prefix + basis + SEP + SEP.join(key)
+        occurrence = seen.get(text, 0)
+        seen[text] = occurrence + 1
+        line.identity = blake2b(f"{text}{SEP}{occurrence}".encode(), digest_size=20).hexdigest()
         line.identity_basis = basis

@@ -25,11 +25,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
+from operator import itemgetter
 
 from django.utils.translation import gettext as _
 
 from banking import classify, identity
-from banking.amounts import clean, fen_text, parse_amount_fen
+from banking.amounts import _PLAIN_RE, PAD, clean, fen_text, parse_amount_fen
 from banking.errors import MAX_PROBLEMS, CellError, Problem, StatementError
 from banking.layouts import PRESETS, Mapping, recognise
 from banking.reading import Row, csv_rows, read_source, refuse
@@ -37,9 +38,11 @@ from banking.reading import Row, csv_rows, read_source, refuse
 HEADER_SEARCH = 80  # the header is on line 7 (ICBC), 8 (CMB), 17 (WeChat), 25 (Alipay)
 
 INCOME, EXPENSE, NEUTRAL = "income", "expense", "neutral"
+PLAIN_AMOUNT = _PLAIN_RE.match
+NOTHING = frozenset({"/", "-", "--"})  # what wallets and banks write in an empty cell
 
 
-@dataclass
+@dataclass(slots=True)
 class StatementLine:
     line: int  # 1-based line (or spreadsheet row) in the file
     date: dt.date
@@ -330,10 +333,12 @@ class _Parser:
         self.header = [clean(c) for c in header_cells]
         while self.header and not self.header[-1]:
             self.header.pop()  # ICBC data rows end with a comma the header does not have
+        self.times: dict[str, dt.time | None | CellError] = {}
         self.index: dict[str, int] = {}
         for position, name in enumerate(self.header):
             if name:
                 self.index.setdefault(name, position)
+        self._prepare_extraction()
 
     def problem(self, line, column, message):
         if len(self.problems) < MAX_PROBLEMS:
@@ -366,7 +371,7 @@ class _Parser:
         for line, cells in self.rows[self.header_index + 1 :]:
             if len(self.problems) >= MAX_PROBLEMS:
                 break
-            date_text = clean(cells[i_date]) if i_date < len(cells) else ""
+            date_text = cells[i_date].strip(PAD) if i_date < len(cells) else ""
             if not date_text and not any(clean(c) for c in cells):
                 continue  # blank or space-only line
             if date_text not in dates:
@@ -476,106 +481,148 @@ class _Parser:
 
     # ------------------------------------------------------------------ one line
 
-    def _cell(self, cells, name) -> str:
-        position = self.index.get(name) if name else None
-        return clean(cells[position]) if position is not None else ""
-
-    def _amount(self, line, cells, name, *, signed=True) -> int | None:
-        try:
-            return parse_amount_fen(self._cell(cells, name), signed=signed)
-        except CellError as exc:
-            self.problem(line, name, exc.message)
-            raise
+    def _prepare_extraction(self):
+        """One ``itemgetter`` pulls every cell a line needs in a single call."""
+        m = self.mapping
+        names = {
+            "time": m.time_column,
+            "income": m.income_column,
+            "expense": m.expense_column,
+            "amount": m.amount_column,
+            "direction": m.direction_column,
+            "balance": m.balance_column,
+            "serial": m.serial_column,
+            "counterparty": m.counterparty_column,
+            "counterparty_account": m.counterparty_account_column,
+            "status": m.status_column,
+        }
+        positions: list[int] = []
+        self.slot: dict[str, int] = {}
+        for key, name in names.items():
+            if name and name in self.index:
+                self.slot[key] = len(positions)
+                positions.append(self.index[name])
+        self.memo_slots = []
+        for name in m.memo_columns:
+            if name in self.index:
+                self.memo_slots.append(len(positions))
+                positions.append(self.index[name])
+        positions += [0, 0]  # itemgetter of two or more positions returns a tuple
+        self.getter = itemgetter(*positions)
 
     def _read_line(self, line, cells, when) -> StatementLine | None:
         m = self.mapping
+        slot = self.slot
+        values = [c.strip(PAD) for c in self.getter(cells)]
         day, moment = when
         before = len(self.problems)
-        try:
-            if m.time_column and m.time_column in self.index:
-                moment = parse_time(self._cell(cells, m.time_column)) or moment
-        except CellError as exc:
-            self.problem(line, m.time_column, exc.message)
-        direction = amount = None
-        try:
-            if m.direction == "two_columns":
-                income = self._amount(line, cells, m.income_column) or 0
-                expense = self._amount(line, cells, m.expense_column) or 0
-                if income and expense:
-                    self.problem(
-                        line,
-                        m.expense_column,
-                        _("Both “%(a)s” and “%(b)s” hold an amount; one of them must be empty.")
-                        % {"a": m.income_column, "b": m.expense_column},
-                    )
-                elif not income and not expense:
-                    self.problem(
-                        line,
-                        m.income_column,
-                        _("Neither “%(a)s” nor “%(b)s” holds an amount.")
-                        % {"a": m.income_column, "b": m.expense_column},
-                    )
-                else:
-                    signed = income if income else -abs(expense)
-                    direction, amount = (INCOME, signed) if signed > 0 else (EXPENSE, -signed)
-            elif m.direction == "signed":
-                signed = self._amount(line, cells, m.amount_column)
-                if not signed:
-                    self.problem(line, m.amount_column, _("The amount is empty or zero."))
-                else:
-                    direction, amount = (INCOME, signed) if signed > 0 else (EXPENSE, -signed)
+        if "time" in slot:
+            text = values[slot["time"]]
+            times = self.times
+            if text not in times:
+                try:
+                    times[text] = parse_time(text)
+                except CellError as exc:
+                    times[text] = exc
+            found = times[text]
+            if isinstance(found, CellError):
+                self.problem(line, m.time_column, found.message)
             else:
-                value = self._amount(line, cells, m.amount_column)
-                word = self._cell(cells, m.direction_column)
-                if word in m.income_values:
-                    direction = INCOME
-                elif word in m.expense_values:
-                    direction = EXPENSE
-                elif word in m.neutral_values:
-                    direction = NEUTRAL
-                else:
-                    expected = [*m.income_values, *m.expense_values, *m.neutral_values]
-                    self.problem(
-                        line,
-                        m.direction_column,
-                        _("“%(value)s” is none of the values the mapping knows (%(known)s).")
-                        % {"value": word, "known": ", ".join(f"“{v}”" for v in expected)},
-                    )
-                if not value:
-                    self.problem(line, m.amount_column, _("The amount is empty or zero."))
-                    direction = None
-                else:
-                    amount = abs(value)
-        except CellError:
-            pass
-        balance = None
-        if m.balance_column:
+                moment = found or moment
+
+        def amount_in(key, column):
+            text = values[slot[key]]
+            plain = PLAIN_AMOUNT(text)  # the common 1234.56, exactly, without the general path
+            if plain is not None:
+                sign, whole, fraction = plain.groups()
+                if len(whole) <= 8:  # below the ceiling (¥100,000,000) whatever the fraction
+                    fen = int(whole) * 100 + (int(fraction.ljust(2, "0")) if fraction else 0)
+                    return -fen if sign == "-" else fen
             try:
-                balance = self._amount(line, cells, m.balance_column)
-                if balance is None:
-                    self.problem(line, m.balance_column, _("The balance is empty."))
-            except CellError:
+                return parse_amount_fen(text, ceiling=key != "balance")
+            except CellError as exc:
+                self.problem(line, column, exc.message)
+                return False
+
+        direction = amount = None
+        if m.direction == "two_columns":
+            income = amount_in("income", m.income_column)
+            expense = amount_in("expense", m.expense_column)
+            if income is False or expense is False:
                 pass
+            elif income and expense:
+                self.problem(
+                    line,
+                    m.expense_column,
+                    _("Both “%(a)s” and “%(b)s” hold an amount; one of them must be empty.")
+                    % {"a": m.income_column, "b": m.expense_column},
+                )
+            elif not income and not expense:
+                self.problem(
+                    line,
+                    m.income_column,
+                    _("Neither “%(a)s” nor “%(b)s” holds an amount.")
+                    % {"a": m.income_column, "b": m.expense_column},
+                )
+            else:
+                signed = income if income else -abs(expense)
+                direction, amount = (INCOME, signed) if signed > 0 else (EXPENSE, -signed)
+        elif m.direction == "signed":
+            signed = amount_in("amount", m.amount_column)
+            if signed is False:
+                pass
+            elif not signed:
+                self.problem(line, m.amount_column, _("The amount is empty or zero."))
+            else:
+                direction, amount = (INCOME, signed) if signed > 0 else (EXPENSE, -signed)
+        else:
+            value = amount_in("amount", m.amount_column)
+            word = values[slot["direction"]]
+            if word in m.income_values:
+                direction = INCOME
+            elif word in m.expense_values:
+                direction = EXPENSE
+            elif word in m.neutral_values:
+                direction = NEUTRAL
+            else:
+                known = [*m.income_values, *m.expense_values, *m.neutral_values]
+                self.problem(
+                    line,
+                    m.direction_column,
+                    _("“%(value)s” is none of the values the mapping knows (%(known)s).")
+                    % {"value": word, "known": ", ".join(f"“{v}”" for v in known)},
+                )
+            if value is False:
+                direction = None
+            elif not value:
+                self.problem(line, m.amount_column, _("The amount is empty or zero."))
+                direction = None
+            else:
+                amount = abs(value)
+        balance = None
+        if "balance" in slot:
+            balance = amount_in("balance", m.balance_column)
+            if balance is None:
+                self.problem(line, m.balance_column, _("The balance is empty."))
         if len(self.problems) > before or direction is None:
             return None
-        serial = self._cell(cells, m.serial_column)
-        if serial in ("/", "-"):
-            serial = ""
-        memo_parts = [self._cell(cells, name) for name in m.memo_columns]
-        memo_parts = [p for p in memo_parts if p and p not in ("/", "-")]
-        counterparty = self._cell(cells, m.counterparty_column)
+        serial = values[slot["serial"]] if "serial" in slot else ""
+        counterparty = values[slot["counterparty"]] if "counterparty" in slot else ""
+        account = values[slot["counterparty_account"]] if "counterparty_account" in slot else ""
+        memo = [values[i] for i in self.memo_slots]
+        memo = [p for p in memo if p and p not in NOTHING]
         return StatementLine(
-            line=line,
-            date=day,
-            time=moment,
-            direction=direction,
-            amount_fen=amount,
-            balance_fen=balance,
-            counterparty="" if counterparty in ("/", "-") else counterparty,
-            counterparty_account=self._cell(cells, m.counterparty_account_column).strip("/-"),
-            memo=" ".join(dict.fromkeys(memo_parts)),
-            serial=serial,
-            status=self._cell(cells, m.status_column),
+            line,
+            day,
+            moment,
+            direction,
+            amount,
+            balance,
+            "" if counterparty in NOTHING else counterparty,
+            "" if account in NOTHING else account,
+            " ".join(dict.fromkeys(memo)) if len(memo) > 1 else (memo[0] if memo else ""),
+            "" if serial in NOTHING else serial,
+            values[slot["status"]] if "status" in slot else "",
         )
 
     # ------------------------------------------------------------------ completeness

@@ -34,7 +34,7 @@ def build(raw) -> list[Tx]:
         txs.append(
             Tx(day, direction, amount, moment, name, "6222****1111", "转账", "3栋1502", serial=f"S{i:06d}")
         )
-    return txs
+    return sorted(txs, key=lambda t: (t.date, t.time))  # statements list a day's lines by time
 
 
 def day_starts(txs: list[Tx]) -> list[int]:

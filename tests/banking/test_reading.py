@@ -181,3 +181,9 @@ def test_a_damaged_spreadsheet_is_refused():
         read_source(data[: len(data) // 2])
     with pytest.raises(StatementError, match="XLS"):
         read_source(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
+
+
+def test_a_running_balance_may_exceed_the_ceiling_of_one_movement():
+    assert parse_amount_fen("150,000,000.00", ceiling=False) == 15_000_000_000
+    with pytest.raises(CellError):
+        parse_amount_fen("150,000,000.00")
