@@ -245,6 +245,8 @@ def read_statement(
     ``account_key``: the caller's stable name of the bank account the file belongs to
     (e.g. the escrow account's number); it scopes line identities.
     """
+    if mapping is not None and (errors := mapping.problems()):
+        raise StatementError([Problem(None, None, f"{name}: {message}") for name, message in errors.items()])
     source = read_source(data, encoding=mapping.encoding if mapping else "auto")
     if source.kind == "text":
         delimiters = [mapping.delimiter] if mapping and mapping.delimiter else [",", "\t"]

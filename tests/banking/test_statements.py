@@ -362,3 +362,9 @@ def test_a_utf16_file_without_its_mark_is_refused():
     assert data.startswith(codecs.BOM_UTF16_LE)
     with pytest.raises(StatementError):
         read_statement(data[2:])
+
+
+def test_an_incomplete_mapping_is_refused_before_the_file_is_read():
+    with pytest.raises(StatementError) as caught:
+        read_statement(BANK_CSV.encode(), mapping=Mapping(date_column="日期", direction="signed"))
+    assert "amount_column" in caught.value.problems[0].message
