@@ -274,6 +274,23 @@ BOC = Mapping(
     optional_columns=("交易时间", "业务摘要", "对方账户账号"),
 )
 
+# BOC's web table copied and saved as CSV ("复制表格"): not a bank file, but what users
+# of BOC's web banking often have (docs/bank-statements.md).
+BOC_COPY = Mapping(
+    key="boc_copy",
+    name=gettext_lazy("BOC (中国银行), table copied from web banking"),
+    file_kind="csv",
+    date_column="交易时间",
+    direction="two_columns",
+    income_column="收入金额",
+    expense_column="支出金额",
+    balance_column="余额",
+    counterparty_column="对方账户名称",
+    counterparty_account_column="对方账户账号",
+    memo_columns=("业务摘要", "附言"),
+    optional_columns=("附言", "对方账户账号"),
+)
+
 ALIPAY = Mapping(
     key="alipay",
     name=gettext_lazy("Alipay (支付宝), transaction details CSV"),
@@ -314,7 +331,9 @@ WECHAT = Mapping(
     optional_columns=("备注",),
 )
 
-PRESETS: dict[str, Mapping] = {m.key: m for m in (ICBC, CMB, CMB_2016, CCB, ABC, BOCOM, BOC, ALIPAY, WECHAT)}
+PRESETS: dict[str, Mapping] = {
+    m.key: m for m in (ICBC, CMB, CMB_2016, CCB, ABC, BOCOM, BOC, BOC_COPY, ALIPAY, WECHAT)
+}
 
 
 def preset_choices() -> list[tuple[str, str]]:

@@ -383,6 +383,8 @@ class _Parser:
                     dates[date_text] = None
             when = dates[date_text]
             if when is None:
+                if date_text == self.header[i_date] and [clean(c) for c in cells[:width]] == self.header:
+                    continue  # the header again (exports printed page by page repeat it)
                 text = _row_text(cells)
                 if _FOOTER_RE.match(text):
                     footer_lines.append((line, cells))

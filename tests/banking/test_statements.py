@@ -368,3 +368,39 @@ def test_an_incomplete_mapping_is_refused_before_the_file_is_read():
     with pytest.raises(StatementError) as caught:
         read_statement(BANK_CSV.encode(), mapping=Mapping(date_column="日期", direction="signed"))
     assert "amount_column" in caught.value.problems[0].message
+
+
+def test_a_wechat_name_with_an_unquoted_comma_is_refused_not_guessed():
+    """WeChat's legacy CSV does not quote a name holding a comma. Joining the extra cell
+    back cannot be done safely: a comma in the next column (商品) gives an equally
+    well-formed row with the text in the wrong column, so the line is refused."""
+    data, _expected = samples.wechat(samples.wallet_month(2026, 1, wechat=True), legacy=True)
+    text = data.decode("utf-8-sig")
+    for broken in (
+        text.replace("杭州绿植园艺有限公司", "杭州绿植,园艺有限公司"),
+        text.replace("绿化补种", "绿化,补种"),
+    ):
+        with pytest.raises(StatementError) as caught:
+            read_statement(broken.encode("utf-8"))
+        assert "more than the header" in caught.value.problems[0].message
+        assert caught.value.problems[0].line == 19
+
+
+def test_a_header_repeated_on_every_page_is_skipped():
+    text = BANK_CSV.replace("S002,", "流水号,日期,借方发生额,贷方发生额,余额,对方户名,用途\nS002,")
+    mapping = Mapping(
+        date_column="日期", income_column="贷方发生额", expense_column="借方发生额", balance_column="余额"
+    )
+    assert len(read_statement(text.encode(), mapping=mapping).lines) == 3
+
+
+def test_the_boc_table_copied_from_web_banking():
+    text = (
+        "交易时间,业务摘要,对方账户名称,对方账户账号,币种,钞/汇,收入金额,支出金额,余额,交易渠道/场所,附言\n"
+        "2026-01-06 10:00:00,转账汇款,王建国,6222****1111,人民币,钞,800.00,,10800.00,网上银行,3栋1502\n"
+        "2026-01-05 09:00:00,利息,,,人民币,钞,12.00,,10000.00,,结息\n"
+    )
+    parsed = read_statement(text.encode())
+    assert parsed.layout == "boc_copy" and parsed.newest_first
+    assert [(line.kind, line.time.hour) for line in parsed.lines] == [("receipt", 10), ("interest", 9)]
+    assert parsed.opening_balance_fen == 998_800
