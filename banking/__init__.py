@@ -5,6 +5,7 @@ gets a ``ParsedStatement`` (or a ``StatementError`` that refuses the file whole)
 docs/bank-statements.md.
 """
 
+from banking.accounts import account_matches
 from banking.amounts import parse_amount_fen
 from banking.errors import Problem, StatementError
 from banking.layouts import PRESETS, Mapping, preset_choices, recognise
@@ -17,6 +18,7 @@ __all__ = [
     "Problem",
     "StatementError",
     "StatementLine",
+    "account_matches",
     "parse_amount_fen",
     "preset_choices",
     "read_statement",

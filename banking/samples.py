@@ -254,8 +254,7 @@ def cmb(txs, opening_fen, *, account="6214********5555", encoding="gbk", footer=
             [f"# 收入合计: {len(n_in)} 笔，共 {yuan(sum(t.amount_fen for t in n_in))} 元"],
             [f"# 支出合计: {len(n_out)} 笔，共 {yuan(sum(t.amount_fen for t in n_out))} 元"],
         ]
-    text = _csv_text(rows, quoting=csv.QUOTE_ALL)
-    text = text.replace('""\r\n', "\r\n")  # an empty line is empty, not ""
+    text = "".join(_csv_text([row], quoting=csv.QUOTE_ALL) if row else "\r\n" for row in rows)
     return _encode(text, encoding), {
         "layout": "cmb",
         "file_kind": "csv",

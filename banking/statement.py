@@ -117,6 +117,15 @@ class ParsedStatement:
             out[line.direction][1] += line.amount_fen
         return {k: (v[0], v[1]) for k, v in out.items()}
 
+    def by_kind(self) -> dict[str, tuple[int, int]]:
+        """kind hint → (number of lines, sum of amounts in fen), for a preview."""
+        out: dict[str, list[int]] = {}
+        for line in self.lines:
+            entry = out.setdefault(line.kind, [0, 0])
+            entry[0] += 1
+            entry[1] += line.amount_fen
+        return {k: (v[0], v[1]) for k, v in out.items()}
+
     def chronological(self) -> list[StatementLine]:
         return list(reversed(self.lines)) if self.newest_first else list(self.lines)
 
@@ -290,6 +299,23 @@ def _find_header(rows: list[Row], mapping: Mapping | None) -> tuple[int, Mapping
 
 def _no_header(rows: list[Row], mapping: Mapping | None) -> StatementError:
     if mapping is None:
+        near = _nearest_preset(rows)
+        if near is not None:
+            line, preset, missing = near
+            return StatementError(
+                [
+                    Problem(
+                        line,
+                        name,
+                        _(
+                            "This looks like the header of “%(layout)s”, but it has no column “%(c)s”. "
+                            "Upload the file as the bank gave it, or set up a mapping of its columns."
+                        )
+                        % {"layout": preset.name, "c": name},
+                    )
+                    for name in missing
+                ]
+            )
         names = ", ".join(str(m.name) for m in PRESETS.values())
         return refuse(
             _(
@@ -318,6 +344,19 @@ def _no_header(rows: list[Row], mapping: Mapping | None) -> StatementError:
             for name in best_missing
         ]
     )
+
+
+def _nearest_preset(rows: list[Row]) -> tuple[int, Mapping, list[str]] | None:
+    """(line, preset, missing columns) for a header that has most of a preset's columns."""
+    best = None
+    for line, cells in rows:
+        header = {clean(c) for c in cells}
+        for preset in PRESETS.values():
+            required = preset.required_columns()
+            missing = [name for name in required if name not in header]
+            if len(missing) <= len(required) // 3 and (best is None or len(missing) < len(best[2])):
+                best = (line, preset, missing)
+    return best
 
 
 class _Parser:

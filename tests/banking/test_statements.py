@@ -404,3 +404,21 @@ def test_the_boc_table_copied_from_web_banking():
     assert parsed.layout == "boc_copy" and parsed.newest_first
     assert [(line.kind, line.time.hour) for line in parsed.lines] == [("receipt", 10), ("interest", 9)]
     assert parsed.opening_balance_fen == 998_800
+
+
+def test_a_header_missing_one_column_of_a_preset_names_the_preset_and_the_column():
+    text = _icbc_text().replace(",余额,", ",结余,", 1)
+    with pytest.raises(StatementError) as caught:
+        read_statement(text.encode())
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column) == (7, "余额")
+    assert "ICBC" in problem.message
+
+
+def test_the_preview_counts_lines_by_kind():
+    parsed = read_statement((FIXTURES / "icbc.csv").read_bytes())
+    kinds = parsed.by_kind()
+    assert kinds["charge"] == (2, 700)
+    assert kinds["interest"] == (1, 4_321)
+    assert kinds["unexplained"] == (1, 1_000_000)
+    assert sum(n for n, _fen in kinds.values()) == len(parsed.lines)
