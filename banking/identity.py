@@ -60,9 +60,14 @@ def assign(chronological: list, *, account_key: str = "") -> None:
     seen: dict[str, int] = {}
     prefix = f"{VERSION}{SEP}{normalise(account_key)}{SEP}"
     blake2b = hashlib.blake2b
+    balance_basis = prefix + "balance" + SEP
     for line in chronological:
-        basis, key = key_of(line)
-        text = prefix + basis + SEP + SEP.join(key)
+        if line.balance_fen is not None and line.direction != "neutral":  # the common case, inline
+            basis = "balance"
+            text = f"{balance_basis}{line.date}{SEP}{line.signed_fen}{SEP}{line.balance_fen}"
+        else:
+            basis, key = key_of(line)
+            text = prefix + basis + SEP + SEP.join(key)
         occurrence = seen.get(text, 0)
         seen[text] = occurrence + 1
         line.identity = blake2b(f"{text}{SEP}{occurrence}".encode(), digest_size=20).hexdigest()

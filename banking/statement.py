@@ -415,12 +415,9 @@ class _Parser:
             date_text = cells[i_date].strip(PAD) if i_date < len(cells) else ""
             if not date_text and not any(clean(c) for c in cells):
                 continue  # blank or space-only line
-            if date_text not in dates:
-                try:
-                    dates[date_text] = parse_date(date_text, m.date_format)
-                except CellError:
-                    dates[date_text] = None
-            when = dates[date_text]
+            when = dates.get(date_text, False)
+            if when is False:
+                when = dates[date_text] = self._when(date_text, dates)
             if when is None:
                 if date_text == self.header[i_date] and [clean(c) for c in cells[:width]] == self.header:
                     continue  # the header again (exports printed page by page repeat it)
@@ -493,10 +490,43 @@ class _Parser:
             parsed.period_end = parsed.stated_period[1] if parsed.stated_period else chrono[-1].date
         elif parsed.stated_period:
             parsed.period_start, parsed.period_end = parsed.stated_period
+        kinds: dict[tuple, str] = {}  # memos repeat: classify each distinct one once
         for line in lines:
-            line.kind = classify.kind_of(line, void_statuses=m.void_statuses)
+            key = (line.direction, line.memo, line.counterparty, line.status)
+            kind = kinds.get(key)
+            if kind is None:
+                kind = kinds[key] = classify.kind_of(line, void_statuses=m.void_statuses)
+            line.kind = kind
         identity.assign(parsed.chronological(), account_key=self.account_key)
         return parsed
+
+    def _when(self, text, dates):
+        """The (date, time) of a date cell. A date-time (wallets: one per line) is read
+        as its date and its time, each remembered, rather than the whole text."""
+        head, space, tail = text.partition(" ")
+        if space and tail.strip():
+            day = dates.get(head, False)
+            if day is False:
+                day = dates[head] = self._when(head, dates)
+            if day is None or day[1] is not None:
+                return None
+            moment = self.times.get(tail, False)
+            if moment is False:
+                try:
+                    moment = parse_time(tail.strip())
+                except CellError:
+                    moment = None
+                self.times[tail] = moment
+            if moment is None:
+                return self._parse_when(text)  # an unusual form: the full parser decides
+            return day[0], moment
+        return self._parse_when(text)
+
+    def _parse_when(self, text):
+        try:
+            return parse_date(text, self.mapping.date_format)
+        except CellError:
+            return None
 
     # ------------------------------------------------------------------ preamble
 
@@ -575,9 +605,13 @@ class _Parser:
 
         def amount_in(key, column):
             text = values[slot[key]]
-            plain = PLAIN_AMOUNT(text)  # the common 1234.56, exactly, without the general path
+            if not text:
+                return None
+            plain = PLAIN_AMOUNT(text)  # the common 1,234.56, exactly, without the general path
             if plain is not None:
                 sign, whole, fraction = plain.groups()
+                if "," in whole:
+                    whole = whole.replace(",", "")
                 if len(whole) <= 8:  # below the ceiling (¥100,000,000) whatever the fraction
                     fen = int(whole) * 100 + (int(fraction.ljust(2, "0")) if fraction else 0)
                     return -fen if sign == "-" else fen
