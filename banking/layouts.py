@@ -291,6 +291,27 @@ BOC_COPY = Mapping(
     optional_columns=("附言", "对方账户账号"),
 )
 
+# Corporate (对公) exports are NOT confirmed (docs/bank-statements.md). Their common
+# vocabulary is 借方发生额 (money out) / 贷方发生额 (money in) with a running balance and a
+# transaction serial; a file with exactly these names is read with this preset, any
+# other corporate file with a custom mapping.
+CORPORATE = Mapping(
+    key="corporate",
+    name=gettext_lazy("Corporate account (借方/贷方发生额), generic"),
+    file_kind="csv",
+    date_column="交易日期",
+    time_column="交易时间",
+    direction="two_columns",
+    income_column="贷方发生额",
+    expense_column="借方发生额",
+    balance_column="余额",
+    serial_column="交易流水号",
+    counterparty_column="对方户名",
+    counterparty_account_column="对方账号",
+    memo_columns=("摘要", "用途", "备注"),
+    optional_columns=("交易时间", "交易流水号", "对方户名", "对方账号", "摘要", "用途", "备注"),
+)
+
 ALIPAY = Mapping(
     key="alipay",
     name=gettext_lazy("Alipay (支付宝), transaction details CSV"),
@@ -332,7 +353,7 @@ WECHAT = Mapping(
 )
 
 PRESETS: dict[str, Mapping] = {
-    m.key: m for m in (ICBC, CMB, CMB_2016, CCB, ABC, BOCOM, BOC, BOC_COPY, ALIPAY, WECHAT)
+    m.key: m for m in (ICBC, CMB, CMB_2016, CCB, ABC, BOCOM, BOC, BOC_COPY, CORPORATE, ALIPAY, WECHAT)
 }
 
 

@@ -117,6 +117,9 @@ def test_any_statement_in_a_real_layout_reads_back_to_its_lines(layout, raw):
         ("1234****9876", "9234567890123459876", False),
         ("12345678", "12345679", False),
         ("", "6222020812345678", None),
+        ("6214********5555", "6214 **** 5555", True),  # the escrow account is stored masked too
+        ("6214********5555", "6222 **** 5555", False),
+        ("****5555", "6214****", None),  # no digit visible in both
     ],
 )
 def test_a_masked_account_number_matches_the_full_one(stated, full, result):

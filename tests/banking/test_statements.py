@@ -422,3 +422,22 @@ def test_the_preview_counts_lines_by_kind():
     assert kinds["interest"] == (1, 4_321)
     assert kinds["unexplained"] == (1, 1_000_000)
     assert sum(n for n, _fen in kinds.values()) == len(parsed.lines)
+
+
+def test_a_corporate_file_in_the_usual_vocabulary_is_read_without_a_mapping():
+    text = (
+        "账号：3301040160000123456\n"
+        "交易日期,交易时间,交易流水号,借方发生额,贷方发生额,余额,对方户名,对方账号,摘要,用途\n"
+        '20260105,09:01:02,T0001,,"1,000.00","11,000.00",王建国,6222****1111,转账,3栋1502 维修资金\n'
+        '20260105,09:01:02,T0002,,"1,000.00","12,000.00",王建国,6222****1111,转账,3栋1502 维修资金\n'
+        '20260106,16:00:00,T0003,2.00,,"11,998.00",,,手续费,\n'
+    )
+    parsed = read_statement(text.encode("gbk"))
+    assert parsed.layout == "corporate" and not parsed.newest_first
+    assert [(line.serial, line.signed_fen, line.kind) for line in parsed.lines] == [
+        ("T0001", 100_000, "receipt"),
+        ("T0002", 100_000, "receipt"),
+        ("T0003", -200, "charge"),
+    ]
+    assert parsed.opening_balance_fen == 1_000_000
+    assert {line.identity_basis for line in parsed.lines} == {"balance"}
