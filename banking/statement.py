@@ -268,6 +268,13 @@ def read_statement(
             if found is not None:
                 break
         if found is None:
+            if source.text.lstrip()[:200].lower().startswith(("<html", "<!doctype", "<table", "<?xml")):
+                raise refuse(
+                    _(
+                        "This file is a web page or XML saved under a spreadsheet's name, not a statement "
+                        "file. Download the statement again as CSV or Excel."
+                    )
+                )
             raise _no_header(csv_rows(source.text, delimiters[0], limit=HEADER_SEARCH), mapping)
         rows = csv_rows(source.text, delimiter)
         file_kind = "tsv" if delimiter == "\t" else "csv"

@@ -441,3 +441,8 @@ def test_a_corporate_file_in_the_usual_vocabulary_is_read_without_a_mapping():
     ]
     assert parsed.opening_balance_fen == 1_000_000
     assert {line.identity_basis for line in parsed.lines} == {"balance"}
+
+
+def test_a_web_page_saved_as_xls_is_named_for_what_it_is():
+    with pytest.raises(StatementError, match="web page"):
+        read_statement("<html><body><table><tr><td>交易日期</td></tr></table></body></html>".encode())
