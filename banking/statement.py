@@ -126,6 +126,16 @@ class ParsedStatement:
             entry[1] += line.amount_fen
         return {k: (v[0], v[1]) for k, v in out.items()}
 
+    def daily_balances(self) -> list[tuple[dt.date, int]]:
+        """The bank's balance at the end of each day that has lines, oldest first (files
+        with a running balance): what the reconciliation puts beside the ledger's cash."""
+        if self.opening_balance_fen is None:
+            return []
+        days: dict[dt.date, int] = {}
+        for line in self.chronological():
+            days[line.date] = line.balance_fen
+        return list(days.items())
+
     def chronological(self) -> list[StatementLine]:
         return list(reversed(self.lines)) if self.newest_first else list(self.lines)
 

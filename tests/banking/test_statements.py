@@ -446,3 +446,14 @@ def test_a_corporate_file_in_the_usual_vocabulary_is_read_without_a_mapping():
 def test_a_web_page_saved_as_xls_is_named_for_what_it_is():
     with pytest.raises(StatementError, match="web page"):
         read_statement("<html><body><table><tr><td>交易日期</td></tr></table></body></html>".encode())
+
+
+def test_the_bank_balance_at_the_end_of_each_day():
+    expected = expected_of("icbc.csv")
+    parsed = read_statement((FIXTURES / "icbc.csv").read_bytes())
+    by_day = {}
+    for line in sorted(expected["lines"], key=lambda x: -x["line"]):  # the file is newest first
+        by_day[line["date"]] = line["balance_fen"]
+    assert [(d.isoformat(), b) for d, b in parsed.daily_balances()] == list(by_day.items())
+    assert parsed.daily_balances()[-1][1] == parsed.closing_balance_fen
+    assert read_statement((FIXTURES / "alipay.csv").read_bytes()).daily_balances() == []
