@@ -457,3 +457,21 @@ def test_the_bank_balance_at_the_end_of_each_day():
     assert [(d.isoformat(), b) for d, b in parsed.daily_balances()] == list(by_day.items())
     assert parsed.daily_balances()[-1][1] == parsed.closing_balance_fen
     assert read_statement((FIXTURES / "alipay.csv").read_bytes()).daily_balances() == []
+
+
+def test_the_2016_cmb_layout_with_date_and_time_in_one_cell_and_a_signed_amount():
+    text = (
+        '"# 招商银行交易记录"\r\n'
+        '"# 账    号: [一卡通:6214********5555   招商银行]"\r\n'
+        "\r\n"
+        '"交易时间","收支","余额","交易类型","交易备注"\r\n'
+        '"\t20160207  00:18:29","\t-500.00","\t9500.00","转账汇款","\t 王五"\r\n'
+        '"\t20160205  10:00:00","\t+10000.00","\t10000.00","汇入汇款","\t 张*三"\r\n'
+    )
+    parsed = read_statement(text.encode("gbk"))
+    assert parsed.layout == "cmb_2016" and parsed.newest_first
+    assert [(str(line.date), str(line.time), line.signed_fen) for line in parsed.lines] == [
+        ("2016-02-07", "00:18:29", -50_000),
+        ("2016-02-05", "10:00:00", 1_000_000),
+    ]
+    assert parsed.opening_balance_fen == 0 and parsed.account_number == "6214********5555"
