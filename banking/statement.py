@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from operator import itemgetter
 
@@ -295,9 +295,51 @@ def read_statement(
             raise _no_header(rows[:HEADER_SEARCH], mapping)
         file_kind = source.kind
     header_index, layout = found
+    if mapping is not None:
+        layout = _facts_from_known_layout(rows[header_index][1], mapping)
     return _Parser(
         rows, header_index, layout, source.kind != "text", file_kind, source.encoding, account_key
     ).run()
+
+
+# Where the money facts are: for a known layout these come from the preset whatever a
+# custom mapping says, so that identity never depends on the mapping chosen.
+_FACTS = (
+    "date_column",
+    "date_format",
+    "time_column",
+    "direction",
+    "income_column",
+    "expense_column",
+    "amount_column",
+    "direction_column",
+    "income_values",
+    "expense_values",
+    "neutral_values",
+    "balance_column",
+    "serial_column",
+    "status_column",
+    "void_statuses",
+    "footer_required",
+    "newest_first",
+)
+
+
+def _facts_from_known_layout(header_cells: list[str], mapping: Mapping) -> Mapping:
+    """A custom mapping of a file in a known layout chooses only the descriptive columns
+    (memo, counterparty); the date, amounts, direction, balance and serial are read where
+    the preset says. Two mappings of one file then read the same bank lines, and the
+    same identities, whichever columns they name."""
+    preset = recognise([clean(c) for c in header_cells])
+    if preset is None:
+        return mapping
+    return replace(
+        mapping,
+        key=preset.key,
+        name=preset.name,
+        optional_columns=tuple(dict.fromkeys([*mapping.optional_columns, *preset.optional_columns])),
+        **{name: getattr(preset, name) for name in _FACTS},
+    )
 
 
 def _find_header(rows: list[Row], mapping: Mapping | None) -> tuple[int, Mapping] | None:

@@ -242,3 +242,21 @@ def test_with_a_running_balance_a_download_may_even_start_in_the_middle_of_a_day
         union |= set(chunk)
         end = new_end
     assert union == set(whole)
+
+
+def test_a_custom_mapping_of_a_known_layout_reads_the_money_facts_where_the_preset_does():
+    txs = samples.escrow_quarter(2026, 1)
+    data = samples.icbc(txs, 1_000_000)[0]
+    preset = read_statement(data, account_key=ACCOUNT)
+    careless = Mapping(  # no balance column, the other bank's "amount" columns, another memo
+        date_column="交易日期",
+        income_column="交易金额(收入)",
+        expense_column="交易金额(支出)",
+        memo_columns=("交易场所",),
+        counterparty_column="对方户名",
+    )
+    custom = read_statement(data, mapping=careless, account_key=ACCOUNT)
+    assert custom.layout == "icbc" and "balance_chain" in custom.checks
+    assert [line.identity for line in custom.lines] == [line.identity for line in preset.lines]
+    assert [line.signed_fen for line in custom.lines] == [line.signed_fen for line in preset.lines]
+    assert [line.memo for line in custom.lines] != [line.memo for line in preset.lines]  # its own memo
