@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "assessments",
     "meetings",
     "portal",
+    "banking",  # statement files (no models): its own catalogue in banking/locale
 ]
 
 MIDDLEWARE = [
