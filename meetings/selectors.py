@@ -249,11 +249,13 @@ def meeting_counts(compounds, *, start: dt.date, end: dt.date) -> dict[int, Meet
         .annotate(n=Count("pk"))
     ):
         out[row["compound_id"]].topics_resolved = row["n"]
+    # Overdue as of the period's last day (or today, if that is still to come): due
+    # before that day and not confirmed done by the end of it.
+    as_of = min(end, timezone.localdate())
+    _lo, as_of_end = _bounds(as_of, as_of)
     for row in (
-        ActionItem.objects.filter(
-            compound_id__in=ids, due_date__lt=min(end + dt.timedelta(days=1), timezone.localdate())
-        )
-        .filter(Q(done_at__isnull=True) | Q(done_at__gte=hi))
+        ActionItem.objects.filter(compound_id__in=ids, due_date__lt=as_of)
+        .filter(Q(done_at__isnull=True) | Q(done_at__gte=as_of_end))
         .values("compound_id")
         .annotate(n=Count("pk"))
     ):
