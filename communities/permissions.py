@@ -166,10 +166,13 @@ _MEETING_CAPABILITIES: dict[str, set[Capability]] = {
     Role.COMMITTEE_CHAIR: {C.RAISE_TOPIC, C.CONVENE_MEETING, C.RUN_OWNERS_VOTE, C.ENTER_PAPER_BALLOTS},
     Role.COMPANY_STAFF: {C.RAISE_TOPIC},
     Role.COMPANY_MANAGER: {C.RAISE_TOPIC},
+    # DESIGN.md §2: community officials and the secretary record minutes (most pilots
+    # have no secretary of their own).
     Role.COMMUNITY_OFFICIAL: {
         C.RAISE_TOPIC,
         C.TRIAGE_TOPICS,
         C.CONVENE_MEETING,
+        C.KEEP_MINUTES,
         C.RUN_OWNERS_VOTE,
         C.ENTER_PAPER_BALLOTS,
     },

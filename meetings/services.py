@@ -51,6 +51,9 @@ NOTICE_DAYS = {MeetingKind.JOINT: 3, MeetingKind.EXPANDED: 3, MeetingKind.ASSEMB
 ESCALATE_AFTER_DAYS = 7
 PHOTO_TYPES = {"image/png", "image/jpeg"}
 MAX_PHOTOS = 9
+# A person in several parties raises a topic, unless they say otherwise, as the first of
+# these they belong to: an owner on the committee raises a neighbour's problem as an owner.
+RAISE_PREFERENCE = (Party.OWNERS, Party.VOLUNTEERS, Party.COMMITTEE, Party.COMPANY, Party.COMMUNITY)
 
 
 def _refuse(field: str, message: str) -> ValidationError:
@@ -70,7 +73,9 @@ def parties_of(standing) -> set[str]:
     return {ROLE_PARTY[role] for role in standing.roles}
 
 
-def _pick_party(standing, allowed: Iterable[str], party: str | None, *, field: str = "party") -> str:
+def _pick_party(
+    standing, allowed: Iterable[str], party: str | None, *, field: str = "party", prefer: tuple = ()
+) -> str:
     """The party the actor acts for: the one named, or their only eligible one."""
     eligible = sorted(parties_of(standing) & set(allowed))
     if party:
@@ -79,6 +84,8 @@ def _pick_party(standing, allowed: Iterable[str], party: str | None, *, field: s
         return party
     if not eligible:
         raise PermissionDeniedError(_("None of your roles belongs to a party that may do this."))
+    if len(eligible) > 1 and prefer:
+        return next(p for p in prefer if p in eligible)
     if len(eligible) > 1:
         raise _refuse(field, _("You belong to several parties; say which one you act for."))
     return eligible[0]
@@ -146,7 +153,11 @@ def topic_raise(
     if not body:
         raise _refuse("body", _("Describe the problem or proposal."))
     party = _pick_party(
-        standing, [p for p in Party.values if p != Party.STREET_OFFICE], raised_as, field="raised_as"
+        standing,
+        [p for p in Party.values if p != Party.STREET_OFFICE],
+        raised_as,
+        field="raised_as",
+        prefer=RAISE_PREFERENCE,
     )
     topic = Topic.objects.create(compound=compound, raised_by=actor, raised_as=party, title=title, body=body)
     _photos_store(compound=compound, actor=actor, photos=photos, topic=topic)
