@@ -22,15 +22,19 @@ from meetings.calendar import meeting_ics
 from meetings.models import (
     THREE_PARTIES,
     ActionItem,
+    ActionStatus,
     AgendaItem,
     Art278Matter,
     Ballot,
     BallotChoice,
     Meeting,
     MeetingKind,
+    MeetingStatus,
     OwnersVote,
     Resolution,
     Topic,
+    TopicStatus,
+    VoteStatus,
 )
 
 ErrorSerializer = inline_serializer(
@@ -49,8 +53,16 @@ SLUG = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, descrip
 # --------------------------------------------------------------------------- serializers (output)
 
 
+def _code(values, **kwargs):
+    """An enum-valued field as a plain string (its values listed): drf-spectacular would
+    otherwise name one enum per field and collide with other apps' ``status`` / ``kind``."""
+    return serializers.CharField(help_text="One of: " + ", ".join(values), **kwargs)
+
+
 class TopicSerializer(serializers.ModelSerializer):
     raised_by = serializers.CharField(source="raised_by.display_name")
+    status = _code(TopicStatus.values, read_only=True)
+    raised_as = _code(Party.values, read_only=True)
 
     class Meta:
         model = Topic
@@ -77,6 +89,8 @@ class AgendaItemSerializer(serializers.ModelSerializer):
 
 class MeetingSerializer(serializers.ModelSerializer):
     agenda = AgendaItemSerializer(many=True, read_only=True)
+    kind = _code(MeetingKind.values, read_only=True)
+    status = _code(MeetingStatus.values, read_only=True)
 
     class Meta:
         model = Meeting
@@ -100,6 +114,8 @@ class MeetingSerializer(serializers.ModelSerializer):
 
 class ActionItemSerializer(serializers.ModelSerializer):
     responsible_person = serializers.CharField(source="responsible_person.display_name")
+    responsible_party = _code([p.value for p in THREE_PARTIES], read_only=True)
+    status = _code(ActionStatus.values, read_only=True)
 
     class Meta:
         model = ActionItem
@@ -138,6 +154,8 @@ class ResolutionSerializer(serializers.ModelSerializer):
 
 
 class VoteSerializer(serializers.ModelSerializer):
+    status = _code(VoteStatus.values, read_only=True)
+
     class Meta:
         model = OwnersVote
         fields = [
@@ -166,7 +184,7 @@ class BallotSerializer(serializers.ModelSerializer):
 class TopicWrite(serializers.Serializer):
     title = serializers.CharField(max_length=120)
     body = serializers.CharField()
-    raised_as = serializers.ChoiceField(choices=Party.choices, required=False)
+    raised_as = _code(Party.values, required=False)
 
 
 class TriageWrite(serializers.Serializer):
@@ -177,7 +195,7 @@ class TriageWrite(serializers.Serializer):
 
 
 class MeetingWrite(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=MeetingKind.choices)
+    kind = _code(MeetingKind.values)
     title = serializers.CharField(max_length=120)
     location = serializers.CharField(max_length=120)
     starts_at = serializers.DateTimeField()
@@ -188,7 +206,7 @@ class MeetingWrite(serializers.Serializer):
 
 class AttendanceWrite(serializers.Serializer):
     user = serializers.IntegerField()
-    party = serializers.ChoiceField(choices=Party.choices)
+    party = _code(Party.values)
     present = serializers.BooleanField(default=True)
 
 
@@ -207,7 +225,7 @@ class ResolutionWrite(serializers.Serializer):
 
 class ActionWrite(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    responsible_party = serializers.ChoiceField(choices=[(p.value, p.label) for p in THREE_PARTIES])
+    responsible_party = _code([p.value for p in THREE_PARTIES])
     responsible_person = serializers.IntegerField()
     due_date = serializers.DateField()
 
@@ -217,7 +235,7 @@ class ProgressWrite(serializers.Serializer):
 
 
 class ConfirmWrite(serializers.Serializer):
-    party = serializers.ChoiceField(choices=Party.choices, required=False)
+    party = _code(Party.values, required=False)
 
 
 class VoteWrite(serializers.Serializer):
