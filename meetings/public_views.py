@@ -20,12 +20,16 @@ def _compound(slug) -> Compound:
 @require_GET
 def public_index(request, slug):
     compound = _compound(slug)
+    section = selectors.public_section(compound, limit=100)
+    citing = selectors.payouts_citing(compound, [r.number for r in section.resolutions])
+    for resolution in section.resolutions:
+        resolution.payouts = citing.get(resolution.number, [])
     return render(
         request,
         "meetings/public_index.html",
         {
             "compound": compound,
-            "section": selectors.public_section(compound, limit=100),
+            "section": section,
             "topics": selectors.public_topics(compound)[:200],
             "votes": selectors.public_votes(compound),
         },

@@ -119,6 +119,21 @@ def resolution_for_citation(compound: Compound, number: str) -> Resolution | Non
     return resolutions_citable(compound).filter(number=(number or "").strip()).first()
 
 
+def payouts_citing(compound: Compound, numbers) -> dict[str, list]:
+    """Paid payouts of this compound whose resolution number is one of ``numbers`` (their
+    typed text, as escrow stores it today), by number: what a resolution shows publicly.
+    Read-only use of ``escrow.models`` (see docs/meetings.md for the planned FK)."""
+    from escrow.models import PayoutRequest, PayoutStatus
+
+    out: dict[str, list] = {}
+    rows = PayoutRequest.objects.filter(
+        compound=compound, status=PayoutStatus.PAID, resolution_number__in=list(numbers)
+    ).only("pk", "resolution_number", "amount_fen", "payment_date")
+    for row in rows.order_by("payment_date", "pk"):
+        out.setdefault(row.resolution_number, []).append(row)
+    return out
+
+
 # --------------------------------------------------------------------------- public reads
 
 

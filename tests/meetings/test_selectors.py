@@ -84,3 +84,27 @@ def test_public_section_counts_topics(world):
     section = selectors.public_section(world.a)
     assert (section.topics_raised, section.topics_resolved, section.topics_in_progress) == (2, 1, 0)
     assert section.meetings == [meeting]
+
+
+def test_a_large_payout_citing_a_resolution_is_listed_under_it_publicly(world, settings, tmp_path):
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.escrow.test_payouts_support import file_payout, pdf, prepare, walk
+
+    prepare(world, settings, tmp_path)
+    _topic, meeting, resolution, _item = decided_topic(world)
+    _publish(world, meeting)
+    payout = file_payout(
+        world,
+        amount_fen=60_000_00,
+        resolution_number=resolution.number,
+        resolution_date=resolution.decided_on,
+        attachments=[("invoice", pdf()), ("minutes", pdf("minutes.pdf"))],
+    )
+    payout = walk(world, payout, to="paid")
+    assert selectors.payouts_citing(world.a, [resolution.number]) == {resolution.number: [payout]}
+    assert selectors.payouts_citing(world.b, [resolution.number]) == {}
+    page = Client().get(reverse("meetings:public", args=[world.a.slug])).content.decode()
+    assert reverse("escrow:ledger-payout-trail", args=[world.a.slug, payout.pk]) in page
+    assert "¥60,000.00" in page
