@@ -80,9 +80,9 @@ def _act(request, back: str, call, success: str):
 def _people_of(compound, parties):
     """People holding a role of ``parties`` in the compound (for attendance and action items)."""
     roles = [role for role, party in ROLE_PARTY.items() if party in parties]
+    # Owners attend through their representatives (a membership): listing every owner of
+    # a 5,000-flat compound in a select would help nobody.
     people = list(services._people(compound, roles))
-    if "owners" in parties:
-        people += list(services._owners(compound))
     seen, out = set(), []
     for person in sorted(people, key=lambda u: (u.display_name, u.pk)):
         if person.pk not in seen:

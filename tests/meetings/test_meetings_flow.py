@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from common.errors import ConflictError, PermissionDeniedError
+from common.errors import ApplicationError, ConflictError, PermissionDeniedError
 from communities.models import AuditEvent
 from meetings import services
 from meetings.models import (
@@ -366,3 +366,23 @@ def test_convening_puts_topics_on_the_agenda_in_one_transaction(world):
     assert _fields(exc) == {"topics"}
     topic.refresh_from_db()
     assert topic.status == TopicStatus.OPEN and not Meeting.objects.exists()
+
+
+def test_photos_are_png_or_jpeg_by_their_bytes_and_all_or_nothing(world, tmp_path, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    png = SimpleUploadedFile("漏水.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    topic = services.topic_raise(
+        compound=world.a, actor=world.resident, title="漏水", body="楼道漏水", photos=[png]
+    )
+    assert [p.content_type for p in topic.photos.all()] == ["image/png"]
+    fake = SimpleUploadedFile("scan.png", b"%PDF-1.4 not a photo")
+    with pytest.raises(ApplicationError) as exc:
+        services.topic_raise(compound=world.a, actor=world.resident, title="第二个", body="b", photos=[fake])
+    assert set(exc.value.extra["fields"]) == {"photos"}
+    pdf = SimpleUploadedFile("scan.pdf", b"%PDF-1.4 a document")
+    with pytest.raises(ValidationError) as exc:
+        services.topic_raise(compound=world.a, actor=world.resident, title="第三个", body="b", photos=[pdf])
+    assert _fields(exc) == {"photos"}
+    assert Topic.objects.count() == 1
