@@ -555,26 +555,54 @@ class ActionDetailApi(_Base):
         return Response(ActionItemSerializer(_get(qs, item)).data)
 
 
-@extend_schema(tags=["meetings"], parameters=[SLUG])
-class ActionStepApi(_Base):
-    step = ""
+class _ActionBase(_Base):
+    def action_item(self):
+        qs = selectors.action_list(compound=self.compound()).filter(resolution_id=self.kwargs["pk"])
+        return _get(qs, self.kwargs["item"])
 
-    @extend_schema(request=ConfirmWrite, responses={200: ActionItemSerializer, **ERRORS})
+
+@extend_schema(tags=["meetings"], parameters=[SLUG])
+class ActionProgressApi(_ActionBase):
+    @extend_schema(
+        summary="Post progress (multipart: note and photos)",
+        request=ProgressWrite,
+        responses={200: ActionItemSerializer, **ERRORS},
+    )
     def post(self, request, slug, pk, item):
-        action = _get(selectors.action_list(compound=self.compound()).filter(resolution_id=pk), item)
-        if self.step == "progress":
-            data = self.data(ProgressWrite)
-            services.action_progress_add(
-                action_item=action,
-                note=data["note"],
-                photos=request.FILES.getlist("photos"),
-                actor=request.user,
-            )
-        elif self.step == "claim":
-            services.action_claim_done(action_item=action, actor=request.user)
-        else:
-            data = self.data(ConfirmWrite)
-            services.action_confirm_done(action_item=action, actor=request.user, party=data.get("party"))
+        action = self.action_item()
+        data = self.data(ProgressWrite)
+        services.action_progress_add(
+            action_item=action, note=data["note"], photos=request.FILES.getlist("photos"), actor=request.user
+        )
+        action.refresh_from_db()
+        return Response(ActionItemSerializer(action).data)
+
+
+@extend_schema(tags=["meetings"], parameters=[SLUG])
+class ActionClaimApi(_ActionBase):
+    @extend_schema(
+        summary="Report done (the responsible party)",
+        request=None,
+        responses={200: ActionItemSerializer, **ERRORS},
+    )
+    def post(self, request, slug, pk, item):
+        action = self.action_item()
+        services.action_claim_done(action_item=action, actor=request.user)
+        action.refresh_from_db()
+        return Response(ActionItemSerializer(action).data)
+
+
+@extend_schema(tags=["meetings"], parameters=[SLUG])
+class ActionConfirmApi(_ActionBase):
+    @extend_schema(
+        summary="Confirm done (one of the two other parties)",
+        request=ConfirmWrite,
+        responses={200: ActionItemSerializer, **ERRORS},
+    )
+    def post(self, request, slug, pk, item):
+        action = self.action_item()
+        data = self.data(ConfirmWrite)
+        services.action_confirm_done(action_item=action, actor=request.user, party=data.get("party"))
         action.refresh_from_db()
         return Response(ActionItemSerializer(action).data)
 

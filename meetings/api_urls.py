@@ -42,17 +42,17 @@ urlpatterns = [
     ),
     path(
         f"{c}resolutions/<int:pk>/actions/<int:item>/progress/",
-        api.ActionStepApi.as_view(step="progress"),
+        api.ActionProgressApi.as_view(),
         name="meetings-action-progress",
     ),
     path(
         f"{c}resolutions/<int:pk>/actions/<int:item>/claim/",
-        api.ActionStepApi.as_view(step="claim"),
+        api.ActionClaimApi.as_view(),
         name="meetings-action-claim",
     ),
     path(
         f"{c}resolutions/<int:pk>/actions/<int:item>/confirm/",
-        api.ActionStepApi.as_view(step="confirm"),
+        api.ActionConfirmApi.as_view(),
         name="meetings-action-confirm",
     ),
     path(f"{c}votes/", api.VoteListApi.as_view(), name="meetings-vote-list"),

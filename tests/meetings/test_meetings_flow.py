@@ -386,3 +386,13 @@ def test_photos_are_png_or_jpeg_by_their_bytes_and_all_or_nothing(world, tmp_pat
         services.topic_raise(compound=world.a, actor=world.resident, title="第三个", body="b", photos=[pdf])
     assert _fields(exc) == {"photos"}
     assert Topic.objects.count() == 1
+
+
+def test_the_meeting_notice_is_e_mailed_after_commit(world, django_capture_on_commit_callbacks, mailoutbox):
+    world.official.email = "official@example.com"
+    world.official.save(update_fields=["email"])
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = convene(world)
+    assert [m.to for m in mailoutbox] == [["official@example.com"]]
+    assert meeting.title in mailoutbox[0].subject
+    assert f"/meetings/{meeting.pk}/" in mailoutbox[0].body
