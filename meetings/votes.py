@@ -418,6 +418,13 @@ def ballot_enter_paper(*, vote: OwnersVote, unit: Unit, choice: str, owner, acto
     choice = _check_choice(choice)
     if owner is None or not _is_owner(owner, unit):
         raise _refuse("owner", _("The person who signed the paper ballot is not an owner of this unit."))
+    existing = Ballot.objects.filter(vote=vote, unit=unit).first()
+    if existing is not None and existing.channel != BallotChannel.PAPER:
+        # Staff typing in a paper slip must not overwrite what an owner (or their proxy)
+        # cast themselves; the owner can still change their own ballot online.
+        raise _refuse(
+            "unit", _("This unit has already voted online or by proxy; a paper ballot cannot replace it.")
+        )
     return _store(vote, unit, choice=choice, channel=BallotChannel.PAPER, cast_by=actor, owner=owner)
 
 

@@ -271,6 +271,11 @@ def test_ballot_refusals_name_the_field(estate, tmp_path, settings):
             vote=vote, unit=units[4], choice="agree", owner=others[1], document=None, actor=world.steward
         )
     assert set(exc.value.message_dict) == {"document"}
+    with pytest.raises(ValidationError) as exc:
+        votes.ballot_enter_paper(
+            vote=vote, unit=units[3], choice="agree", owner=others[0], actor=world.secretary
+        )
+    assert set(exc.value.message_dict) == {"unit"}
     assert Ballot.objects.get(vote=vote, unit=units[3]).choice == "disagree"
     assert not Ballot.objects.filter(channel=BallotChannel.PROXY).exists()
     with pytest.raises(ValidationError) as exc:
