@@ -246,6 +246,8 @@ TOPICS = [
     ),
     ("化粪池堵塞", "化粪池返味严重。", "物业安排清掏。", "清掏化粪池并定期维护。", "清掏化粪池", "company"),
 ]
+# Titles are stored text: written in Chinese whatever language the seed runs in.
+KIND_NAMES = {MeetingKind.JOINT: "联席会议", MeetingKind.EXPANDED: "业委会扩大会议"}
 # Topics raised but not (yet) taken up: waiting for triage.
 WAITING = ["单元门口台阶破损", "希望增设休闲座椅", "楼顶太阳能热水器漏水", "电瓶车乱停放", "小区广播音量太大"]
 
@@ -444,7 +446,7 @@ def _run_meeting(
         if not steps.at(_at(day - dt.timedelta(days=12), 19, 30)):
             return
         topic = services.topic_raise(compound=compound, actor=raiser, title=title, body=body)
-    meeting_title = f"{day:%Y年%-m月}{MeetingKind(kind).label}（{title}）"
+    meeting_title = f"{day:%Y年%-m月}{KIND_NAMES[kind]}（{title}）"
     meeting = Meeting.objects.filter(compound=compound, title=meeting_title).first()
     starts = _at(day, 14, 30)
     if meeting is None:

@@ -46,7 +46,12 @@ def topic_get(*, compound: Compound, pk) -> Topic:
 
 
 def meeting_list(*, compound: Compound) -> QuerySet[Meeting]:
-    return Meeting.objects.filter(compound=compound).annotate(items=Count("agenda"))
+    # An aggregate drops Meta.ordering (Django ≥ 3.1): order explicitly, newest first.
+    return (
+        Meeting.objects.filter(compound=compound)
+        .annotate(items=Count("agenda"))
+        .order_by("-starts_at", "-id")
+    )
 
 
 def meeting_get(*, compound: Compound, pk) -> Meeting:
