@@ -289,3 +289,43 @@ def test_ballot_refusals_name_the_field(estate, tmp_path, settings):
             matter=4,
             closes_at=timezone.now() + dt.timedelta(1),
         )
+
+
+@pytest.mark.django_db
+def test_an_owners_assembly_records_the_counted_vote_as_its_resolution(estate):
+    from meetings import services
+    from tests.meetings.helpers import convene
+    from tests.pages.helpers import client_for
+
+    world, units, couple, others = estate
+    assembly = convene(world, kind="assembly", days=16, actor=world.chair)
+    vote = votes.vote_open(
+        compound=world.a,
+        actor=world.chair,
+        title="续聘",
+        matter=4,
+        closes_at=timezone.now() + dt.timedelta(hours=1),
+        meeting=assembly,
+    )
+    for unit, owner in [
+        (world.unit_a, world.resident),
+        (units[2], couple[0]),
+        *zip(units[3:], others, strict=True),
+    ]:
+        votes.ballot_cast(vote=vote, unit=unit, choice="agree", actor=owner)
+    services.attendance_record(meeting=assembly, actor=world.secretary, user=world.chair, party="committee")
+    assembly = services.meeting_open(meeting=assembly, actor=world.secretary)
+    agenda_item = assembly.agenda.get()
+    with pytest.raises(ValidationError) as exc:  # the vote is still open
+        services.resolution_record(
+            agenda_item=agenda_item, number="OA-1", text="续聘", owners_vote=vote, actor=world.secretary
+        )
+    assert set(exc.value.message_dict) == {"owners_vote"}
+    with _later():
+        vote = votes.vote_close(vote=vote, actor=world.chair)
+        url = reverse("meetings:agenda-resolution", args=[world.a.slug, assembly.pk, agenda_item.pk])
+        client_for(world.secretary).post(url, {"number": "OA-1", "text": "续聘", "owners_vote": vote.pk})
+    resolution = vote.resolution
+    # 5 of 6 owners (the resident with three flats counts once; the developer did not vote).
+    assert (resolution.votes_for, resolution.present, resolution.adopted) == (5, 5, vote.passed)
+    assert vote.result["participating"]["owners"] == 5

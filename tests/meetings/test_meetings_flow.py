@@ -396,3 +396,34 @@ def test_the_meeting_notice_is_e_mailed_after_commit(world, django_capture_on_co
     assert [m.to for m in mailoutbox] == [["official@example.com"]]
     assert meeting.title in mailoutbox[0].subject
     assert f"/meetings/{meeting.pk}/" in mailoutbox[0].body
+
+
+def test_every_step_leaves_an_audit_event_in_its_transaction(world):
+    from communities.models import AuditEvent
+
+    _topic, meeting, _resolution, item = decided_topic(world)
+    services.meeting_close(meeting=meeting, actor=world.secretary)
+    for user in (world.official, world.committee, world.staff):
+        services.minutes_confirm(meeting=meeting, actor=user)
+    services.action_claim_done(action_item=item, actor=world.staff)
+    services.action_confirm_done(action_item=item, actor=world.committee)
+    services.action_confirm_done(action_item=item, actor=world.official)
+    actions = set(AuditEvent.objects.filter(compound=world.a).values_list("action", flat=True))
+    assert {
+        "meetings.topic_raise",
+        "meetings.meeting_convene",
+        "meetings.attendance_record",
+        "meetings.meeting_open",
+        "meetings.minutes_record",
+        "meetings.resolution_record",
+        "meetings.action_create",
+        "meetings.meeting_close",
+        "meetings.minutes_confirm",
+        "meetings.minutes_publish",
+        "meetings.action_claim",
+        "meetings.action_confirm",
+        "meetings.action_done",
+        "meetings.topic_resolved",
+    } <= actions
+    by_secretary = AuditEvent.objects.filter(action="meetings.meeting_open").get()
+    assert by_secretary.actor == world.secretary
