@@ -442,6 +442,25 @@ def _step_view(name, service, summary):
     return StepApi
 
 
+class CancelWrite(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+@extend_schema(tags=["meetings"], parameters=[SLUG])
+class MeetingCancelApi(_Base):
+    @extend_schema(
+        summary="Cancel a meeting that has not started",
+        request=CancelWrite,
+        responses={200: MeetingSerializer, **ERRORS},
+    )
+    def post(self, request, slug, pk):
+        meeting = _get(Meeting.objects.filter(compound=self.compound()), pk)
+        data = self.data(CancelWrite)
+        services.meeting_cancel(meeting=meeting, actor=request.user, reason=data["reason"])
+        meeting.refresh_from_db()
+        return Response(MeetingSerializer(meeting).data)
+
+
 MeetingOpenApi = _step_view(
     "MeetingOpenApi", services.meeting_open, "Open the meeting (quorum checked and recorded)"
 )

@@ -20,6 +20,7 @@ urlpatterns = [
         name="meetings-meeting-attendance",
     ),
     path(f"{c}meetings/<int:pk>/open/", api.MeetingOpenApi.as_view(), name="meetings-meeting-open"),
+    path(f"{c}meetings/<int:pk>/cancel/", api.MeetingCancelApi.as_view(), name="meetings-meeting-cancel"),
     path(f"{c}meetings/<int:pk>/close/", api.MeetingCloseApi.as_view(), name="meetings-meeting-close"),
     path(f"{c}meetings/<int:pk>/confirm/", api.MinutesConfirmApi.as_view(), name="meetings-minutes-confirm"),
     path(

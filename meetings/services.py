@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Notification, User
 from accounts.notifications import notify
 from common.errors import ConflictError, PermissionDeniedError
 from communities.audit import audit_record, snapshot
@@ -119,7 +120,6 @@ def _url(name: str, compound: Compound, pk: int) -> str:
 def _people(compound: Compound, roles: Iterable[str]):
     """Users with one of ``roles`` in force in ``compound`` (memberships reaching it)."""
     roles = list(roles)
-    from accounts.models import User
 
     q = Q(compound=compound) | Q(compound__isnull=True, community_id=compound.community_id)
     q |= Q(
@@ -130,7 +130,6 @@ def _people(compound: Compound, roles: Iterable[str]):
 
 
 def _owners(compound: Compound):
-    from accounts.models import User
 
     ids = UnitOwnership.objects.filter(_active_q(), compound=compound).values("user_id")
     return User.objects.filter(pk__in=ids, is_active=True)
@@ -489,6 +488,8 @@ def meeting_open(*, meeting: Meeting, actor) -> Meeting:
 
 @transaction.atomic(durable=True)
 def meeting_cancel(*, meeting: Meeting, actor, reason: str) -> Meeting:
+    """Cancel a meeting that has not started, with a reason; its topics are open again and
+    whoever had the notice is told."""
     meeting = _meeting_lock(meeting, MeetingStatus.SCHEDULED)
     _require(actor, meeting.compound, Capability.CONVENE_MEETING)
     if not (reason or "").strip():
@@ -504,6 +505,17 @@ def meeting_cancel(*, meeting: Meeting, actor, reason: str) -> Meeting:
         obj=meeting,
         compound=meeting.compound,
         after={"reason": reason},
+    )
+    recipients = Notification.objects.filter(
+        kind="meetings.notice", url=_url("meeting-detail", meeting.compound, meeting.pk)
+    ).values("user_id")
+    notify(
+        users=User.objects.filter(pk__in=recipients),
+        kind="meetings.notice",
+        title=_("Meeting cancelled: %(title)s") % {"title": meeting.title},
+        body=reason.strip(),
+        url=_url("meeting-detail", meeting.compound, meeting.pk),
+        compound=meeting.compound,
     )
     return meeting
 

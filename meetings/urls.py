@@ -18,6 +18,7 @@ urlpatterns = [
     path(f"{p}<int:pk>/", views.meeting_detail, name="meeting-detail"),
     path(f"{p}<int:pk>/meeting.ics", views.meeting_calendar, name="meeting-ics"),
     path(f"{p}<int:pk>/attendance/", views.meeting_attendance, name="meeting-attendance"),
+    path(f"{p}<int:pk>/cancel/", views.meeting_cancel, name="meeting-cancel"),
     path(f"{p}<int:pk>/<str:step>/", views.meeting_step, name="meeting-step"),
     path(f"{p}<int:pk>/items/<int:item>/minutes/", views.agenda_minutes, name="agenda-minutes"),
     path(f"{p}<int:pk>/items/<int:item>/resolution/", views.agenda_resolution, name="agenda-resolution"),

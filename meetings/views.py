@@ -379,6 +379,21 @@ def meeting_step(request, slug, pk, step):
     return _act(request, _meeting_back(slug, pk), lambda: service(meeting=meeting, actor=request.user), done)
 
 
+@login_required
+@require_POST
+def meeting_cancel(request, slug, pk):
+    compound, _standing = access_compound(request.user, slug)
+    meeting = selectors.meeting_get(compound=compound, pk=pk)
+    return _act(
+        request,
+        _meeting_back(slug, pk),
+        lambda: services.meeting_cancel(
+            meeting=meeting, actor=request.user, reason=request.POST.get("reason", "")
+        ),
+        _("The meeting is cancelled; its topics are open again."),
+    )
+
+
 def _agenda_item(meeting, item_pk):
     item = meeting.agenda.filter(pk=item_pk).first()
     if item is None:

@@ -427,3 +427,22 @@ def test_every_step_leaves_an_audit_event_in_its_transaction(world):
     } <= actions
     by_secretary = AuditEvent.objects.filter(action="meetings.meeting_open").get()
     assert by_secretary.actor == world.secretary
+
+
+def test_cancelling_needs_a_reason_reopens_the_topics_and_tells_those_noticed(world):
+    topic = raise_topic(world)
+    meeting = convene(world, topics=[topic])
+    with pytest.raises(ValidationError) as exc:
+        services.meeting_cancel(meeting=meeting, actor=world.official, reason=" ")
+    assert _fields(exc) == {"reason"}
+    with pytest.raises(PermissionDeniedError):
+        services.meeting_cancel(meeting=meeting, actor=world.committee, reason="x")
+    services.meeting_cancel(meeting=meeting, actor=world.official, reason="台风预警，改期。")
+    topic.refresh_from_db()
+    assert topic.status == TopicStatus.OPEN
+    assert world.staff.notifications.filter(
+        title__startswith="Meeting cancelled", body="台风预警，改期。"
+    ).exists()
+    assert not world.resident.notifications.filter(title__startswith="Meeting cancelled").exists()
+    with pytest.raises(ConflictError):
+        services.meeting_open(meeting=meeting, actor=world.secretary)

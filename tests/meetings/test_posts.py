@@ -63,6 +63,7 @@ def _page_posts(world, o):
             {"user": world.official.pk, "party": "community", "present": "on"},
         ),
         "open": (reverse("meetings:meeting-step", args=[s, o["scheduled"].pk, "open"]), {}),
+        "cancel": (reverse("meetings:meeting-cancel", args=[s, o["scheduled"].pk]), {"reason": "x"}),
         "close": (reverse("meetings:meeting-step", args=[s, m, "close"]), {}),
         "minutes": (reverse("meetings:agenda-minutes", args=[s, m, o["agenda_item"].pk]), {"minutes": "x"}),
         "resolution": (
@@ -105,6 +106,7 @@ def test_page_actions_by_a_member_without_the_role_change_nothing_and_say_why(wo
     roles = "Your roles in this compound do not allow this."
     expected = {
         "open": roles,
+        "cancel": roles,
         "close": roles,
         "minutes": roles,
         "resolution": roles,
@@ -138,6 +140,7 @@ def _api_writes(world, o):
             {"user": world.official.pk, "party": "community"},
         ),
         "open": (f"{base}meetings/{o['scheduled'].pk}/open/", {}),
+        "cancel": (f"{base}meetings/{o['scheduled'].pk}/cancel/", {"reason": "x"}),
         "close": (f"{base}meetings/{m}/close/", {}),
         "confirm": (f"{base}meetings/{m}/confirm/", {}),
         "minutes": (f"{base}meetings/{m}/agenda/{o['agenda_item'].pk}/minutes/", {"minutes": "x"}),
@@ -194,6 +197,7 @@ def test_api_writes_by_a_member_without_the_role_are_403(world, objects):
         "meeting_create",
         "attendance",
         "open",
+        "cancel",
         "close",
         "minutes",
         "resolution",
