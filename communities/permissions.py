@@ -51,6 +51,13 @@ class Capability(enum.StrEnum):
     MANAGE_MEMBERSHIPS = "manage_memberships"
     MANAGE_UNITS = "manage_units"
     PUBLISH_DISCLOSURE = "publish_disclosure"
+    # Meetings (issue 14)
+    RAISE_TOPIC = "raise_topic"
+    SECOND_TOPIC = "second_topic"
+    TRIAGE_TOPICS = "triage_topics"
+    CONVENE_MEETING = "convene_meeting"
+    RUN_OWNERS_VOTE = "run_owners_vote"
+    ENTER_PAPER_BALLOTS = "enter_paper_ballots"
 
 
 C = Capability
@@ -148,6 +155,40 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     ),
     Role.STREET_INSPECTOR: frozenset(_MEMBER | {C.VIEW_UNITS, C.VIEW_ARREARS, C.SCORE_COMPANY}),
 }
+
+# --- Meetings (issue 14): topics, meetings, owners' votes. Additive: each role gains these.
+# Any member raises a topic; owners second it; the secretary or a community official
+# triages; a community official, the secretary or the committee chair convenes; the
+# committee (with the community's help) runs owners' votes and enters paper ballots.
+_MEETING_CAPABILITIES: dict[str, set[Capability]] = {
+    Role.OWNER: {C.RAISE_TOPIC, C.SECOND_TOPIC},
+    Role.OWNER_REP: {C.RAISE_TOPIC, C.SECOND_TOPIC},
+    Role.COMMITTEE_MEMBER: {C.RAISE_TOPIC, C.ENTER_PAPER_BALLOTS},
+    Role.COMMITTEE_CHAIR: {C.RAISE_TOPIC, C.CONVENE_MEETING, C.RUN_OWNERS_VOTE, C.ENTER_PAPER_BALLOTS},
+    Role.COMPANY_STAFF: {C.RAISE_TOPIC},
+    Role.COMPANY_MANAGER: {C.RAISE_TOPIC},
+    # DESIGN.md §2: community officials and the secretary record minutes (most pilots
+    # have no secretary of their own).
+    Role.COMMUNITY_OFFICIAL: {
+        C.RAISE_TOPIC,
+        C.TRIAGE_TOPICS,
+        C.CONVENE_MEETING,
+        C.KEEP_MINUTES,
+        C.RUN_OWNERS_VOTE,
+        C.ENTER_PAPER_BALLOTS,
+    },
+    Role.COMMUNITY_SECRETARY: {
+        C.RAISE_TOPIC,
+        C.TRIAGE_TOPICS,
+        C.CONVENE_MEETING,
+        C.KEEP_MINUTES,
+        C.ENTER_PAPER_BALLOTS,
+    },
+    Role.STEWARD: {C.RAISE_TOPIC},
+}
+for _role, _caps in _MEETING_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | frozenset(_caps)
+# --- end of Meetings
 
 
 def active_memberships(user, on=None) -> QuerySet[Membership]:

@@ -158,6 +158,11 @@ CELERY_BEAT_SCHEDULE["payouts-remind-daily"] = {
     "task": "escrow.payouts_remind",
     "schedule": crontab(minute=0, hour=9),
 }
+# Meetings: overdue action items reminded, then escalated after 7 days (once each).
+CELERY_BEAT_SCHEDULE["meetings-action-items-remind"] = {
+    "task": "meetings.action_items_remind",
+    "schedule": crontab(minute=15, hour=9),
+}
 
 # --- allauth: phone or e-mail plus password; MFA with TOTP and recovery codes.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
