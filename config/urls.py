@@ -10,11 +10,13 @@ admin.site.index_title = _("Street office administration")
 api_v1 = [
     path("", include("communities.api_urls")),
     path("", include("escrow.api_urls")),
+    path("", include("assessments.api_urls")),
 ]
 
 urlpatterns = [
     path("", include("communities.urls")),
     path("", include("escrow.urls")),
+    path("", include("assessments.urls")),
     path("accounts/", include("allauth.urls")),
     path("notifications/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

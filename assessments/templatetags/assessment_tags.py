@@ -1,0 +1,71 @@
+"""Labels for a frozen result (the result stores codes; pages show words)."""
+
+from django import template
+from django.utils.translation import gettext as _
+
+from assessments.models import ScoringParty
+
+register = template.Library()
+
+COMPONENT_LABELS = {
+    "repairs_on_time": lambda: _("Repairs fixed on time"),
+    "repair_rating": lambda: _("Owners' rating of repairs"),
+    "duties_checked": lambda: _("Company duties with a check recorded"),
+    "disclosure_on_time": lambda: _("Quarterly disclosure on time"),
+}
+
+
+@register.filter
+def component_label(key: str) -> str:
+    label = COMPONENT_LABELS.get(key)
+    return label() if label else key
+
+
+@register.filter
+def parties(result: dict) -> list[dict]:
+    """One row per party: label, weight, the weight it counted with, score, a note."""
+    rows = []
+    scorers = result.get("scorers", {})
+    survey = result.get("survey", {})
+    for party in ScoringParty:
+        weight = result["weights"].get(party.value, 0)
+        note = ""
+        if party.value in scorers:
+            s = scorers[party.value]
+            note = _("%(m)s of %(n)s scorers scored") % {"m": s["scored"], "n": s["fixed"]}
+        elif party.value == "survey":
+            note = _("%(a)s answers from %(u)s units; mean %(r)s of 5") % {
+                "a": survey.get("answers", 0),
+                "u": survey.get("units", 0),
+                "r": survey.get("mean_rating") or "—",
+            }
+        effective = result.get("effective_weights", {}).get(party.value)
+        rows.append(
+            {
+                "label": party.label,
+                "weight": weight,
+                "weight_text": f"{weight}.00",
+                "effective": effective,
+                "score": result["parties"].get(party.value),
+                "note": note,
+            }
+        )
+    return rows
+
+
+EVENT_LABELS = {
+    "reported": lambda: _("Reported"),
+    "accepted": lambda: _("Accepted by the staff"),
+    "started": lambda: _("Work started"),
+    "done": lambda: _("Marked fixed"),
+    "confirmed": lambda: _("Confirmed and rated"),
+    "reopened": lambda: _("Reopened: not fixed"),
+    "reminded": lambda: _("Reminder sent to the staff"),
+    "escalated": lambda: _("Overdue: escalated to the community"),
+}
+
+
+@register.filter
+def event_label(action: str) -> str:
+    label = EVENT_LABELS.get(action)
+    return label() if label else action
