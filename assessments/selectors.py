@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -369,7 +369,7 @@ def repair_stats(compound: Compound, *, days: int = 365, now: dt.datetime | None
         overdue=Count(
             "pk", filter=~Q(status__in=[RepairStatus.DONE, RepairStatus.CONFIRMED]) & Q(due_at__lt=now)
         ),
-        rating=Avg("rating"),
+        rating_sum=Sum("rating", default=0),
         ratings=Count("rating"),
     )
     durations = [
@@ -397,9 +397,7 @@ def repair_stats(compound: Compound, *, days: int = 365, now: dt.datetime | None
         median_hours=scoring.round2(Fraction(statistics.median(durations)).limit_denominator(10**6))
         if durations
         else None,
-        mean_rating=scoring.round2(Fraction(agg["rating"]).limit_denominator(10**6))
-        if agg["rating"]
-        else None,
+        mean_rating=scoring.round2(Fraction(agg["rating_sum"], agg["ratings"])) if agg["ratings"] else None,
         ratings=agg["ratings"],
         recent=recent,
     )
