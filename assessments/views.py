@@ -40,11 +40,11 @@ def errors_of(exc) -> dict[str, str]:
     if isinstance(exc, ValidationError):
         if hasattr(exc, "error_dict"):
             return {k: " ".join(v) for k, v in exc.message_dict.items()}
-        return {"__all__": " ".join(exc.messages)}
+        return {"general": " ".join(exc.messages)}
     fields = (exc.extra or {}).get("fields") or {}
     if fields:
         return {k: " ".join(str(m) for m in v) for k, v in fields.items()}
-    return {"__all__": exc.message}
+    return {"general": exc.message}
 
 
 def _round(request, slug, pk, capability=Capability.VIEW_MEMBERS_AREA):
