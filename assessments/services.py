@@ -26,6 +26,7 @@ from communities.models import (
     Membership,
     Party,
     Role,
+    ServiceContract,
     StreetOffice,
     UnitOwnership,
     _active_q,
@@ -370,13 +371,26 @@ def round_open(*, compound: Compound, year: int, quarter: int, actor) -> Assessm
         quarter=quarter,
         template=template,
         policy=policy,
-        company=active_company(compound),
+        company=company_assessed(compound, min(_end, timezone.localdate())),
         actor=actor,
     )
     _scorers_fix(rnd, scorers_for(compound, timezone.localdate()))
     audit_record(actor=actor, action="assessment.round_open", obj=rnd, compound=compound)
     _notify_opened(rnd)
     return rnd
+
+
+def company_assessed(compound: Compound, day: dt.date):
+    """The company whose contract was in force on ``day`` (the quarter's end, or today
+    for a round opened early): a round before a handover assesses the outgoing company."""
+    contract = (
+        ServiceContract.objects.filter(compound=compound, start_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .select_related("company")
+        .order_by("-start_date")
+        .first()
+    )
+    return contract.company if contract else active_company(compound)
 
 
 def _scorers_fix(rnd: AssessmentRound, scorers) -> None:
