@@ -20,12 +20,14 @@ from accounts.stepup import second_factor_from_code, second_factor_from_session
 from common.errors import NotFoundError
 from communities.models import Building, Compound, Unit
 from communities.permissions import Capability, get_compound_for_api
+from communities.serializers import ErrorSerializer
 
 from . import repairs as repair_services
 from . import selectors, services
 from .models import (
     AssessmentRound,
     Objection,
+    RepairCategory,
     RepairKind,
     RepairRequest,
     RoundStatus,
@@ -34,10 +36,6 @@ from .models import (
 
 TAGS_A = ["assessments"]
 TAGS_R = ["repairs"]
-ErrorSerializer = inline_serializer(
-    name="AssessmentApiError",
-    fields={"message": serializers.CharField(), "extra": serializers.DictField()},
-)
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Refused input; extra.fields names the fields."),
     403: OpenApiResponse(ErrorSerializer, description="Role or step-up (extra.step_up)."),
@@ -55,6 +53,7 @@ PK = OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 class RoundSerializer(serializers.ModelSerializer):
     label = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True, help_text="open, closed, published or superseded")
     template_version = serializers.IntegerField(source="template.version", read_only=True)
     policy = serializers.SerializerMethodField()
 
@@ -150,6 +149,13 @@ class DecisionSerializer(serializers.Serializer):
 
 class RepairSerializer(serializers.ModelSerializer):
     place = serializers.SerializerMethodField()
+    # Plain strings (codes): the choice sets are documented on the create serializer.
+    kind = serializers.CharField(read_only=True)
+    category = serializers.CharField(read_only=True)
+    urgency = serializers.CharField(read_only=True)
+    status = serializers.CharField(
+        read_only=True, help_text="reported, accepted, in_progress, done or confirmed"
+    )
 
     class Meta:
         model = RepairRequest
@@ -178,9 +184,9 @@ class RepairSerializer(serializers.ModelSerializer):
 
 
 class RepairCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=RepairKind.choices, default=RepairKind.REPAIR)
-    category = serializers.CharField()
-    urgency = serializers.CharField(default=Urgency.NORMAL)
+    kind = serializers.CharField(default=RepairKind.REPAIR, help_text="repair or complaint")
+    category = serializers.CharField(help_text=", ".join(RepairCategory.values))
+    urgency = serializers.CharField(default=Urgency.NORMAL, help_text="urgent (24 h) or normal (72 h)")
     description = serializers.CharField(allow_blank=True)
     unit = serializers.IntegerField(required=False, allow_null=True)
     building = serializers.IntegerField(required=False, allow_null=True)
@@ -462,6 +468,7 @@ ACTION = OpenApiParameter(
 @extend_schema(tags=TAGS_R, parameters=[SLUG, PK, ACTION])
 class RepairActionApi(APIView):
     @extend_schema(
+        operation_id="repair_action",
         summary="accept / start / done (staff: note) · confirm (rating 1–5, comment) · reopen (reason)",
         request=RepairActionSerializer,
         responses={200: RepairSerializer, **ERRORS},
