@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -96,6 +97,8 @@ def round_list(request, slug):
         "standing": standing,
         "rounds": selectors.round_list(compound),
         "may_open": standing.can(Capability.OPEN_ASSESSMENT_ROUND),
+        "may_check": standing.can(Capability.RECORD_DUTY_CHECK),
+        "may_edit_template": standing.can(Capability.MANAGE_ASSESSMENT_TEMPLATES),
         "errors": {},
     }
     return render(request, "assessments/round_list.html", context)
@@ -472,3 +475,155 @@ def repair_action(request, slug, pk, action):
     else:
         messages.success(request, _("Saved."))
     return redirect(repair_services.repair_url(req))
+
+
+# --------------------------------------------------------------------------- street office: template and weights
+
+
+def _office_for(request):
+    """The street office this admin manages (``?office=`` when they manage several)."""
+    from communities.models import Role
+    from communities.permissions import active_memberships
+
+    offices = [
+        m.street_office
+        for m in active_memberships(request.user).filter(role=Role.STREET_ADMIN).select_related("street_office")
+    ]
+    wanted = request.GET.get("office") or request.POST.get("office")
+    office = next((o for o in offices if str(o.pk) == wanted), offices[0] if offices else None)
+    if office is None:
+        raise Http404
+    return office, offices
+
+
+def template_lines(template) -> str:
+    """The editable text of a template: one item per line, '分项 | 条目 | 满分 | 权责序号 | 评分说明'."""
+    if template is None:
+        from .default_template import default_template_sections
+
+        sections = default_template_sections()
+        return "\n".join(
+            f"{s['title']} | {i['title']} | {i['max_points']} | {i['duty_number'] or ''} | {i['guidance']}"
+            for s in sections
+            for i in s["items"]
+        )
+    return "\n".join(
+        f"{i.section.title} | {i.title} | {i.max_points} | {i.duty_number or ''} | {i.guidance}"
+        for i in template.items.select_related("section").order_by("number")
+    )
+
+
+def parse_template_lines(text: str) -> list[dict]:
+    sections: list[dict] = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")] + ["", "", "", "", ""]
+        section, title, points, duty, guidance = parts[:5]
+        if not sections or sections[-1]["title"] != section:
+            sections.append({"title": section, "items": []})
+        sections[-1]["items"].append(
+            {"title": title, "max_points": points, "duty_number": duty or None, "guidance": guidance}
+        )
+    return sections
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request):
+    """The street office's assessment template and party weights: every save is a new
+    version with a reason; rounds already opened keep the versions they started with."""
+    from .models import AssessmentTemplate, WeightPolicy
+
+    office, offices = _office_for(request)
+    template = AssessmentTemplate.objects.filter(street_office=office).order_by("-version").first()
+    policy = WeightPolicy.objects.filter(street_office=office).order_by("-version").first()
+    errors: dict[str, str] = {}
+    data = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            if data.get("what") == "weights":
+                services.weight_policy_publish(
+                    street_office=office,
+                    reason=data.get("reason", ""),
+                    actor=request.user,
+                    community=data.get("community"),
+                    committee=data.get("committee"),
+                    survey=data.get("survey"),
+                    objective=data.get("objective"),
+                )
+            else:
+                services.assessment_template_publish(
+                    street_office=office,
+                    title=data.get("title", ""),
+                    sections=parse_template_lines(data.get("lines", "")),
+                    reason=data.get("reason", ""),
+                    actor=request.user,
+                )
+        except (ValidationError, ApplicationError) as exc:
+            errors = errors_of(exc)
+        else:
+            messages.success(request, _("Saved as a new version."))
+            return redirect(f"{reverse('assessments:template-edit')}?office={office.pk}")
+    context = {
+        "office": office,
+        "offices": offices,
+        "template": template,
+        "policy": policy,
+        "lines": data.get("lines") if data.get("what") == "template" else template_lines(template),
+        "errors": errors,
+        "data": data,
+        "versions": AssessmentTemplate.objects.filter(street_office=office).order_by("-version")[:10],
+    }
+    return render(request, "assessments/template_edit.html", context, status=400 if errors else 200)
+
+
+# --------------------------------------------------------------------------- duty checks
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def duty_checks(request, slug):
+    """Record that a duty of the list was checked — evidence for the objective data."""
+    import datetime as dt
+
+    from communities.selectors import current_duty_list
+
+    from .models import DutyCheck
+
+    compound, standing = access_compound(request.user, slug, Capability.RECORD_DUTY_CHECK)
+    duty_list = current_duty_list(compound)
+    duties = list(duty_list.duties.all()) if duty_list else []
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        duty = next((d for d in duties if str(d.pk) == request.POST.get("duty")), None)
+        try:
+            checked_on = dt.date.fromisoformat(request.POST.get("checked_on", ""))
+        except ValueError:
+            checked_on = None
+        try:
+            if checked_on is None:
+                raise ValidationError({"checked_on": _("Give the date of the check.")})
+            services.duty_check_record(
+                compound=compound,
+                duty=duty,
+                actor=request.user,
+                checked_on=checked_on,
+                ok=request.POST.get("ok") == "yes",
+                note=request.POST.get("note", ""),
+            )
+        except (ValidationError, ApplicationError) as exc:
+            errors = errors_of(exc)
+        else:
+            messages.success(request, _("The check is recorded."))
+            return redirect(reverse("assessments:duty-checks", args=[compound.slug]))
+    context = {
+        "compound": compound,
+        "duties": duties,
+        "checks": DutyCheck.objects.filter(compound=compound).select_related("duty", "checked_by").order_by(
+            "-checked_on", "-pk"
+        )[:50],
+        "errors": errors,
+        "today": timezone.localdate().isoformat(),
+    }
+    return render(request, "assessments/duty_checks.html", context, status=400 if errors else 200)

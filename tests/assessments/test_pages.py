@@ -136,3 +136,45 @@ def test_services_keep_working_after_a_page_error(world):
         reverse("assessments:round-close", args=[world.a.slug, rnd.pk]), follow=True
     )
     assert "This round is already closed." in response.content.decode()
+
+
+def test_the_street_admin_edits_the_template_in_the_browser(world):
+    from assessments.models import AssessmentTemplate, WeightPolicy
+
+    url = reverse("assessments:template-edit")
+    assert client_for(world.official).get(url).status_code == 404
+    assert client_for(world.resident).get(url).status_code == 404
+    c = client_for(world.street_admin)
+    page = c.get(url).content.decode()
+    assert "综合管理 | 服务事项与收费标准公示 | 5 | 8 |" in page  # the default, before any version
+    lines = "综合 | A | 60 |  | 说明\n综合 | B | 30 |  | 说明"
+    refused = c.post(url, {"what": "template", "title": "t", "lines": lines, "reason": ""})
+    assert refused.status_code == 400
+    assert "they must add up to 100" in refused.content.decode()
+    assert not AssessmentTemplate.objects.filter(street_office=world.office).exists()
+    lines = "综合 | A | 60 | 8 | 说明\n环境 | B | 40 |  | 说明"
+    assert c.post(url, {"what": "template", "title": "t", "lines": lines, "reason": ""}).status_code == 302
+    template = AssessmentTemplate.objects.get(street_office=world.office)
+    assert [(i.section.title, i.max_points, i.duty_number) for i in template.items.order_by("number")] == [
+        ("综合", 60, 8),
+        ("环境", 40, None),
+    ]
+    weights = {"what": "weights", "community": 25, "committee": 25, "survey": 40, "objective": 10}
+    assert c.post(url, {**weights, "reason": ""}).status_code == 400
+    assert c.post(url, {**weights, "reason": "业主大会决定"}).status_code == 302
+    assert WeightPolicy.objects.get(street_office=world.office).survey == 40
+
+
+def test_duty_checks_are_recorded_by_officials_and_the_committee(world):
+    from assessments.models import DutyCheck
+    from communities.selectors import current_duty_list
+
+    url = reverse("assessments:duty-checks", args=[world.a.slug])
+    assert client_for(world.resident).get(url).status_code == 404
+    assert client_for(world.staff).get(url).status_code == 404
+    duty = current_duty_list(world.a).duties.get(number=10)
+    c = client_for(world.committee)
+    assert c.post(url, {"duty": duty.pk, "checked_on": "2999-01-01", "ok": "yes"}).status_code == 400
+    assert c.post(url, {"duty": duty.pk, "checked_on": "bad", "ok": "yes"}).status_code == 400
+    assert c.post(url, {"duty": duty.pk, "checked_on": "2026-11-30", "ok": "yes", "note": "抽查合格"}).status_code == 302
+    assert DutyCheck.objects.get().duty == duty

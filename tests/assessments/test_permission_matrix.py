@@ -84,12 +84,18 @@ def u(name, w, *args):
         ("repair-list", [], MEMBERS),
         ("repair-new", [], row(LOGIN, NF, NF, OK, NF, OK, NF, NF)),
         ("repair-detail", ["req"], MEMBERS),
+        ("duty-checks", [], row(LOGIN, NF, NF, NF, NF, OK, OK, NF)),
     ],
 )
 def test_pages_answer_each_persona(scene, name, args, expected):
     world, rnd, req = scene
     objs = {"rnd": rnd.pk, "req": req.pk}
     assert check(world, "get", u(name, world, *[objs[a] for a in args]), expected) == []
+
+
+def test_only_street_admins_edit_the_template(world):
+    url = reverse("assessments:template-edit")
+    assert check(world, "get", url, row(LOGIN, NF, NF, NF, NF, NF, NF, OK)) == []
 
 
 def test_staff_actions_on_a_request(scene):
