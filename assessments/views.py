@@ -487,7 +487,9 @@ def _office_for(request):
 
     offices = [
         m.street_office
-        for m in active_memberships(request.user).filter(role=Role.STREET_ADMIN).select_related("street_office")
+        for m in active_memberships(request.user)
+        .filter(role=Role.STREET_ADMIN)
+        .select_related("street_office")
     ]
     wanted = request.GET.get("office") or request.POST.get("office")
     office = next((o for o in offices if str(o.pk) == wanted), offices[0] if offices else None)
@@ -591,7 +593,7 @@ def duty_checks(request, slug):
 
     from .models import DutyCheck
 
-    compound, standing = access_compound(request.user, slug, Capability.RECORD_DUTY_CHECK)
+    compound, _standing = access_compound(request.user, slug, Capability.RECORD_DUTY_CHECK)
     duty_list = current_duty_list(compound)
     duties = list(duty_list.duties.all()) if duty_list else []
     errors: dict[str, str] = {}
@@ -620,9 +622,9 @@ def duty_checks(request, slug):
     context = {
         "compound": compound,
         "duties": duties,
-        "checks": DutyCheck.objects.filter(compound=compound).select_related("duty", "checked_by").order_by(
-            "-checked_on", "-pk"
-        )[:50],
+        "checks": DutyCheck.objects.filter(compound=compound)
+        .select_related("duty", "checked_by")
+        .order_by("-checked_on", "-pk")[:50],
         "errors": errors,
         "today": timezone.localdate().isoformat(),
     }

@@ -176,5 +176,10 @@ def test_duty_checks_are_recorded_by_officials_and_the_committee(world):
     c = client_for(world.committee)
     assert c.post(url, {"duty": duty.pk, "checked_on": "2999-01-01", "ok": "yes"}).status_code == 400
     assert c.post(url, {"duty": duty.pk, "checked_on": "bad", "ok": "yes"}).status_code == 400
-    assert c.post(url, {"duty": duty.pk, "checked_on": "2026-11-30", "ok": "yes", "note": "抽查合格"}).status_code == 302
+    assert (
+        c.post(
+            url, {"duty": duty.pk, "checked_on": "2026-11-30", "ok": "yes", "note": "抽查合格"}
+        ).status_code
+        == 302
+    )
     assert DutyCheck.objects.get().duty == duty
