@@ -504,3 +504,137 @@ class RepairActionApi(APIView):
         else:
             req = repair_services.repair_reopen(request=req, actor=request.user, reason=v["reason"])
         return Response(RepairSerializer(req).data)
+
+
+# --------------------------------------------------------------------------- street office, duty checks
+
+
+class TemplateItemInSerializer(serializers.Serializer):
+    title = serializers.CharField(allow_blank=True)
+    max_points = serializers.IntegerField()
+    guidance = serializers.CharField(required=False, allow_blank=True, default="")
+    duty_number = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class TemplateSectionInSerializer(serializers.Serializer):
+    title = serializers.CharField(allow_blank=True)
+    items = TemplateItemInSerializer(many=True)
+
+
+class TemplatePublishSerializer(serializers.Serializer):
+    street_office = serializers.IntegerField()
+    title = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    sections = TemplateSectionInSerializer(many=True)
+
+
+class WeightsSerializer(serializers.Serializer):
+    street_office = serializers.IntegerField()
+    community = serializers.IntegerField()
+    committee = serializers.IntegerField()
+    survey = serializers.IntegerField()
+    objective = serializers.IntegerField()
+    reason = serializers.CharField(allow_blank=True)
+
+
+class VersionOutSerializer(serializers.Serializer):
+    street_office = serializers.IntegerField(source="street_office_id")
+    version = serializers.IntegerField()
+
+
+class DutyCheckSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    duty = serializers.IntegerField(
+        source="duty.number", help_text="The duty's number in the compound's list"
+    )
+    checked_on = serializers.DateField()
+    ok = serializers.BooleanField(default=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def _office(user, pk):
+    from communities.models import Role, StreetOffice
+    from communities.permissions import active_memberships
+
+    if not active_memberships(user).filter(role=Role.STREET_ADMIN, street_office_id=pk).exists():
+        raise NotFoundError("Not found.")
+    return StreetOffice.objects.get(pk=pk)
+
+
+@extend_schema(tags=TAGS_A)
+class TemplatePublishApi(APIView):
+    @extend_schema(
+        summary="Publish a new version of a street office's assessment template (street admin)",
+        request=TemplatePublishSerializer,
+        responses={201: VersionOutSerializer, **ERRORS},
+    )
+    def post(self, request):
+        data = TemplatePublishSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        template = services.assessment_template_publish(
+            street_office=_office(request.user, v["street_office"]),
+            title=v["title"],
+            sections=[dict(s, items=[dict(i) for i in s["items"]]) for s in v["sections"]],
+            reason=v["reason"],
+            actor=request.user,
+        )
+        return Response(VersionOutSerializer(template).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=TAGS_A)
+class WeightsPublishApi(APIView):
+    @extend_schema(
+        summary="Publish new party weights (percent, summing to 100; street admin)",
+        request=WeightsSerializer,
+        responses={201: VersionOutSerializer, **ERRORS},
+    )
+    def post(self, request):
+        data = WeightsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        office = _office(request.user, v.pop("street_office"))
+        policy = services.weight_policy_publish(
+            street_office=office, reason=v.pop("reason"), actor=request.user, **v
+        )
+        return Response(VersionOutSerializer(policy).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=TAGS_A, parameters=[SLUG])
+class DutyCheckApi(APIView):
+    @extend_schema(
+        summary="Duty checks recorded in the compound",
+        responses={200: DutyCheckSerializer(many=True), 404: ERRORS[404]},
+    )
+    def get(self, request, slug):
+        from .models import DutyCheck
+
+        compound, _s = get_compound_for_api(request.user, slug, Capability.RECORD_DUTY_CHECK)
+        checks = (
+            DutyCheck.objects.filter(compound=compound).select_related("duty").order_by("-checked_on", "-pk")
+        )
+        return Response(DutyCheckSerializer(checks[:200], many=True).data)
+
+    @extend_schema(
+        summary="Record a duty check",
+        request=DutyCheckSerializer,
+        responses={201: DutyCheckSerializer, **ERRORS},
+    )
+    def post(self, request, slug):
+        from communities.selectors import current_duty_list
+
+        compound, _s = get_compound_for_api(request.user, slug, Capability.RECORD_DUTY_CHECK)
+        data = DutyCheckSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        duty_list = current_duty_list(compound)
+        duty = duty_list.duties.filter(number=v["duty"]["number"]).first() if duty_list else None
+        check = services.duty_check_record(
+            compound=compound,
+            duty=duty,
+            actor=request.user,
+            checked_on=v["checked_on"],
+            ok=v["ok"],
+            note=v["note"],
+        )
+        return Response(DutyCheckSerializer(check).data, status=status.HTTP_201_CREATED)

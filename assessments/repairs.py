@@ -122,7 +122,7 @@ def repair_report(
     if kind not in RepairKind.values:
         errors["kind"] = _("Choose repair or complaint.")
     description = (description or "").strip()
-    if len(description) < 4:
+    if len(description) < 2:
         errors["description"] = _("Describe the problem in a few words.")
     location = (location or "").strip()[:100]
     if unit is not None and unit.compound_id != compound.pk:

@@ -208,6 +208,23 @@ def my_units_answers(rnd: AssessmentRound, user) -> list[dict]:
     return [{"unit": u, "answer": answers.get(u.pk)} for u in units]
 
 
+def low_scores(rnd: AssessmentRound) -> list:
+    """Scores below half an item's points, with their comments and photos (members see
+    them once the round is closed, so they do not sway the scorers still scoring)."""
+    from django.db.models import Prefetch
+
+    from .models import EvidencePhoto, ItemScore
+
+    return [
+        s
+        for s in ItemScore.objects.filter(round=rnd)
+        .select_related("item", "scorer")
+        .prefetch_related(Prefetch("photos", queryset=EvidencePhoto.objects.order_by("pk")))
+        .order_by("item__number", "pk")
+        if s.points * 2 < s.item.max_points
+    ]
+
+
 def survey_count(rnd: AssessmentRound) -> int:
     return SurveyAnswer.objects.filter(round=rnd).count()
 

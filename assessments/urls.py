@@ -27,5 +27,7 @@ urlpatterns = [
     path(f"{r}stats/", views.repair_public, name="repair-public"),
     path(f"{r}new/", views.repair_new, name="repair-new"),
     path(f"{r}<int:pk>/", views.repair_detail, name="repair-detail"),
+    path(f"{r}<int:pk>/photos/<int:photo_pk>/", views.repair_photo, name="repair-photo"),
+    path(f"{a}rounds/<int:pk>/photos/<int:photo_pk>/", views.score_photo, name="score-photo"),
     path(f"{r}<int:pk>/<slug:action>/", views.repair_action, name="repair-action"),
 ]

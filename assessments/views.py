@@ -158,6 +158,7 @@ def round_detail(request, slug, pk):
         "superseded_by": getattr(rnd, "superseded_by", None)
         if rnd.status == RoundStatus.SUPERSEDED
         else None,
+        "low_scores": selectors.low_scores(rnd) if rnd.status != RoundStatus.OPEN else [],
     }
     return render(request, "assessments/round_detail.html", context)
 
@@ -629,3 +630,43 @@ def duty_checks(request, slug):
         "today": timezone.localdate().isoformat(),
     }
     return render(request, "assessments/duty_checks.html", context, status=400 if errors else 200)
+
+
+# --------------------------------------------------------------------------- photos
+
+
+def _photo_response(photo):
+    from django.http import FileResponse
+
+    try:
+        handle = photo.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, filename=photo.original_name, content_type=photo.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+@login_required
+def repair_photo(request, slug, pk, photo_pk):
+    """A request's photo, only to people who may see the request (never a public URL)."""
+    compound, standing = access_compound(request.user, slug)
+    req = selectors.repair_get(compound, standing, request.user, pk)
+    photo = req.photos.filter(pk=photo_pk).first()
+    if photo is None:
+        raise Http404
+    return _photo_response(photo)
+
+
+@login_required
+def score_photo(request, slug, pk, photo_pk):
+    """A low score's photo, to the compound's members (the round's evidence)."""
+    from .models import EvidencePhoto
+
+    compound, _standing, rnd = _round(request, slug, pk)
+    photo = EvidencePhoto.objects.filter(compound=compound, score__round=rnd, pk=photo_pk).first()
+    if photo is None:
+        raise Http404
+    return _photo_response(photo)
