@@ -102,3 +102,27 @@ def test_owner_reports_a_leak_staff_fix_it_owner_rates_it_public_page_shows_it(w
     body = page.inner_text("body")
     assert world.resident.display_name not in body and world.staff.display_name not in body
     context.close()
+
+
+def test_a_committee_member_scores_a_round_on_a_phone(world, browser, live_server):
+    from assessments import services
+    from assessments.models import ItemScore, TemplateItem
+
+    rnd = services.round_open(compound=world.a, year=2026, quarter=3, actor=world.official)
+    items = list(TemplateItem.objects.filter(template=rnd.template).order_by("number"))
+    assert len(items) == 19
+    context, page = _phone(browser, live_server, world.committee)
+    page.goto(f"/c/{world.a.slug}/assessments/rounds/{rnd.pk}/")
+    page.click("#score")
+    _fits(page)
+    for item in items:
+        page.fill(f"#points-{item.pk}", str(item.max_points - 1))
+    page.fill(f"#points-{items[0].pk}", "1")  # below half: a comment is needed
+    page.click("#submit-scores")
+    page.wait_for_selector("text=Item 1: below half the points needs a comment saying why.")
+    assert not ItemScore.objects.exists()
+    page.fill(f"#comment-{items[0].pk}", "公示栏没有收费标准")
+    page.click("#submit-scores")
+    page.wait_for_selector("text=You have scored this round.")
+    assert ItemScore.objects.filter(scorer__user=world.committee).count() == 19
+    context.close()
