@@ -126,25 +126,30 @@ def objective_components(
     return out
 
 
-def disclosure_on_time(compound: Compound, start: dt.date, end: dt.date) -> bool | None:
-    """Was the period's quarterly disclosure published within 15 days of its end? None
-    when the compound has no escrow account (nothing to disclose)."""
+def disclosure_on_time(compound: Compound, start: dt.date, end: dt.date, now=None) -> bool | None:
+    """Was the period's quarterly disclosure published within 15 days of its end, as
+    known ``now`` (when the round closes)? None — left out, not judged — when the
+    compound has no escrow account, or when the 15 days have not passed and it is not
+    published yet."""
     from escrow.models import Disclosure, EscrowAccount
 
     if not EscrowAccount.objects.filter(compound=compound).exists():
         return None
+    now = now or timezone.now()
     year, quarter = end.year, (end.month - 1) // 3 + 1
-    limit = _window(
-        end + dt.timedelta(days=DISCLOSURE_WITHIN_DAYS), end + dt.timedelta(days=DISCLOSURE_WITHIN_DAYS)
-    )[1]
-    return Disclosure.objects.filter(
-        compound=compound,
-        year=year,
-        quarter=quarter,
-        version=1,
-        published_at__isnull=False,
-        published_at__lt=limit,
-    ).exists()
+    day = end + dt.timedelta(days=DISCLOSURE_WITHIN_DAYS)
+    limit = _window(day, day)[1]
+    first = (
+        Disclosure.objects.filter(
+            compound=compound, year=year, quarter=quarter, published_at__isnull=False, published_at__lte=now
+        )
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    if first is not None:
+        return first < limit
+    return None if now < limit else False
 
 
 # --------------------------------------------------------------------------- rounds

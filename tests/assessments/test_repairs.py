@@ -209,3 +209,22 @@ def test_objective_components_of_a_period(world):
     assert comps["duties_checked"][0].score == 0
     assert "disclosure_on_time" not in comps  # no escrow account in this world
     assert timezone.now()  # the clock is real again
+
+
+def test_disclosure_on_time_is_judged_only_once_its_15_days_have_passed(world):
+    from escrow.services.ledger import escrow_account_open
+
+    escrow_account_open(
+        compound=world.a,
+        bank_name="湖北银行",
+        account_name="共管账户",
+        account_number="6222020000000001",
+        opened_on=dt.date(2026, 1, 1),
+        actor=None,
+    )
+    start, end = dt.date(2026, 7, 1), dt.date(2026, 9, 30)
+    tz = timezone.get_current_timezone()
+    within = dt.datetime(2026, 10, 15, 23, 0, tzinfo=tz)
+    after = dt.datetime(2026, 10, 16, 0, 0, tzinfo=tz)
+    assert selectors.disclosure_on_time(world.a, start, end, now=within) is None
+    assert selectors.disclosure_on_time(world.a, start, end, now=after) is False
