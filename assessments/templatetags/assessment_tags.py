@@ -69,3 +69,42 @@ EVENT_LABELS = {
 def event_label(action: str) -> str:
     label = EVENT_LABELS.get(action)
     return label() if label else action
+
+
+@register.filter
+def component_formula(component: dict) -> str:
+    """The formula beside an objective figure, in the reader's language, from the
+    frozen numbers (the result also keeps the text written when it closed)."""
+    from fractions import Fraction
+
+    from assessments.scoring import round2
+
+    try:
+        a, b = Fraction(component["numerator"]), Fraction(component["denominator"])
+    except (KeyError, ValueError, ZeroDivisionError):
+        return component.get("formula", "")
+    key, score = component.get("key"), component.get("score")
+    if key == "repairs_on_time":
+        return _("%(a)s fixed within the time limit ÷ %(b)s reported in the period × 100 = %(s)s") % {
+            "a": a,
+            "b": b,
+            "s": score,
+        }
+    if key == "repair_rating":
+        return _("mean rating %(m)s of 5 (%(n)s ratings) × 20 = %(s)s") % {
+            "m": round2(a / b),
+            "n": b,
+            "s": score,
+        }
+    if key == "duties_checked":
+        return _("%(a)s of the company's %(b)s duties with a check recorded ÷ %(b)s × 100 = %(s)s") % {
+            "a": a,
+            "b": b,
+            "s": score,
+        }
+    if key == "disclosure_on_time":
+        return _("published within 15 days of the quarter's end: %(yes)s → %(s)s") % {
+            "yes": _("yes") if a else _("no"),
+            "s": score,
+        }
+    return component.get("formula", "")
