@@ -218,8 +218,8 @@ def _repairs(compound: Compound, clock: _Clock, today: dt.date, real_now) -> int
     if not owned_units:
         return 0
     rng = _rng("repairs", compound.slug)
+    made = _leaking_flat(compound, clock, real_now)
     per_month = 8 if compound.slug == "shangcheng" else 4
-    made = 0
     day = REPAIRS_FROM.date()
     while day < today:
         for _ in range(per_month):
@@ -232,6 +232,45 @@ def _repairs(compound: Compound, clock: _Clock, today: dt.date, real_now) -> int
             made += _one_repair(compound, clock, rng, moment, target, owned_units, steward)
         day = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     return made
+
+
+RESIDENT_PHONE = "+8613800000001"  # the seed's resident log-in (陈先生, 尚城国际)
+
+
+def _leaking_flat(compound: Compound, clock: _Clock, real_now) -> int:
+    """The story of the seed: the resident's flat leaks from the flat above; reported on a
+    Sunday evening, fixed the next morning, confirmed and rated."""
+    from communities.models import UnitOwnership
+
+    if compound.slug != "shangcheng":
+        return 0
+    ownership = (
+        UnitOwnership.objects.filter(compound=compound, user__phone=RESIDENT_PHONE)
+        .select_related("unit", "user")
+        .first()
+    )
+    reported = _at(dt.date(2026, 11, 22), 20, 15)
+    clock.moment = reported
+    staff = repairs.repair_staff(compound)  # as of that evening
+    if ownership is None or not staff or reported + dt.timedelta(days=2) > real_now:
+        return 0
+    req = repairs.repair_report(
+        compound=compound,
+        actor=ownership.user,
+        category=RepairCategory.PLUMBING,
+        urgency="urgent",
+        description="卫生间天花板漏水，楼上渗下来的，已经滴到地面",
+        unit=ownership.unit,
+    )
+    clock.moment = reported + dt.timedelta(minutes=40)
+    repairs.repair_accept(request=req, actor=staff[0])
+    clock.moment = reported + dt.timedelta(hours=13)
+    repairs.repair_start(request=req, actor=staff[0])
+    clock.moment = reported + dt.timedelta(hours=16)
+    repairs.repair_done(request=req, actor=staff[0], note="楼上卫生间防水层破损，已重做防水并更换地漏")
+    clock.moment = reported + dt.timedelta(hours=26)
+    repairs.repair_confirm(request=req, actor=ownership.user, rating=5, comment="第二天就修好了，很及时")
+    return 1
 
 
 def _one_repair(compound, clock, rng, moment, target, owned_units, steward) -> int:

@@ -38,7 +38,6 @@ def test_four_published_rounds_per_pilot_and_shangcheng_goes_from_62_to_93():
     rounds = public_scores(shangcheng)["rounds"]
     assert [(r.year, r.quarter) for r in rounds] == [(2025, 4), (2026, 1), (2026, 2), (2026, 3)]
     first, last = rounds[0].total, rounds[-1].total
-    print("尚城国际:", [str(r.total) for r in rounds])
     assert Decimal("58") <= first <= Decimal("66"), first
     assert Decimal("90") <= last <= Decimal("96"), last
     assert rounds[0].company.name == "鑫鼎物业"  # before the handover: the outgoing company
@@ -47,6 +46,8 @@ def test_four_published_rounds_per_pilot_and_shangcheng_goes_from_62_to_93():
     assert len(frozen_scores(shangcheng, 2026)) == 3
     assert SurveyAnswer.objects.filter(round__compound=shangcheng).exists()
     assert RepairRequest.objects.filter(compound=shangcheng, rating__isnull=False).count() > 50
+    leak = RepairRequest.objects.get(compound=shangcheng, reported_by__phone="+8613800000001")
+    assert (leak.category, leak.rating, leak.done_at <= leak.due_at) == ("plumbing", 5, True)
     # Idempotent: a second run makes nothing.
     again = seed_assessments_demo(stdout=io.StringIO())
     assert again == {"owners": 0, "repairs": 0, "rounds": 0}
