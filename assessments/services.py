@@ -404,14 +404,63 @@ def _notify_opened(rnd: AssessmentRound) -> None:
     from accounts.models import User
 
     scorer_ids = rnd.scorers.values("user_id")
+    closes = timezone.localtime(rnd.deadline).date().isoformat()
     notify(
         users=User.objects.filter(pk__in=scorer_ids),
         kind="assessment.open",
         compound=rnd.compound,
         title=_("Score the property service of %(c)s for %(p)s") % {"c": rnd.compound.name, "p": rnd.label},
-        body=_("Scoring closes on %(d)s.") % {"d": timezone.localtime(rnd.deadline).date().isoformat()},
+        body=_("Scoring closes on %(d)s.") % {"d": closes},
         url=round_url(rnd),
     )
+    owner_ids = UnitOwnership.objects.filter(_active_q(), compound=rnd.compound).values("user_id")
+    notify(
+        users=User.objects.filter(pk__in=owner_ids).exclude(pk__in=scorer_ids),
+        kind="assessment.survey",
+        compound=rnd.compound,
+        title=_("How satisfied are you with the property service of %(c)s? (%(p)s)")
+        % {"c": rnd.compound.name, "p": rnd.label},
+        body=_("One answer per flat, changeable until %(d)s. Your name is never shown with it.")
+        % {"d": closes},
+        url=reverse("assessments:round-survey", kwargs={"slug": rnd.compound.slug, "pk": rnd.pk}),
+    )
+
+
+REMIND_BEFORE = dt.timedelta(days=3)
+
+
+def rounds_remind_scorers(now: dt.datetime | None = None) -> int:
+    """Three days before the deadline, remind the scorers who have not scored — once per
+    round (claimed with a conditional UPDATE … WHERE reminded_at IS NULL)."""
+    from accounts.models import User
+
+    now = now or timezone.now()
+    sent = 0
+    due = AssessmentRound.objects.filter(
+        status=RoundStatus.OPEN, reminded_at__isnull=True, deadline__lte=now + REMIND_BEFORE, deadline__gt=now
+    )
+    for rnd in due.select_related("compound"):
+        with transaction.atomic(durable=True):
+            if not AssessmentRound.objects.filter(pk=rnd.pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            ):
+                continue
+            waiting = rnd.scorers.filter(submitted_at__isnull=True).values("user_id")
+            notify(
+                users=User.objects.filter(pk__in=waiting),
+                kind="assessment.reminder",
+                compound=rnd.compound,
+                title=_("Reminder: scoring of %(c)s for %(p)s closes on %(d)s")
+                % {
+                    "c": rnd.compound.name,
+                    "p": rnd.label,
+                    "d": timezone.localtime(rnd.deadline).date().isoformat(),
+                },
+                url=round_url(rnd),
+            )
+            audit_record(actor=None, action="assessment.remind", obj=rnd, compound=rnd.compound)
+            sent += 1
+    return sent
 
 
 def rounds_open_due(today: dt.date | None = None) -> list[int]:

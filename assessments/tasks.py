@@ -15,7 +15,9 @@ def rounds_open_due_task() -> list[int]:
 
 @shared_task(name="assessments.rounds_close_due")
 def rounds_close_due_task() -> list[int]:
-    """Hourly: close the rounds whose deadline has passed and freeze their result."""
+    """Hourly: remind scorers three days before the deadline (once), then close the
+    rounds whose deadline has passed and freeze their result."""
+    services.rounds_remind_scorers()
     return services.rounds_close_due()
 
 

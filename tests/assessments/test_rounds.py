@@ -346,3 +346,23 @@ def test_rounds_open_due_opens_last_quarter_once(world):
     assert len(opened) == 2  # compounds A and B both have a contract
     assert services.rounds_open_due(dt.date(2026, 10, 1)) == []
     assert AssessmentRound.objects.filter(compound=world.a, year=2026, quarter=3).count() == 1
+
+
+def test_owners_are_asked_and_late_scorers_reminded_once(world):
+    from accounts.models import Notification
+
+    small_template(world)
+    rnd = open_round(world)
+    assert Notification.objects.filter(user=world.resident, kind="assessment.survey").count() == 1
+    assert Notification.objects.filter(user=world.committee, kind="assessment.open").count() == 1
+    services.score_submit(round=rnd, actor=world.committee, scores=sheet(rnd, 40, 35, 25))
+    assert services.rounds_remind_scorers(rnd.deadline - dt.timedelta(days=4)) == 0
+    assert services.rounds_remind_scorers(rnd.deadline - dt.timedelta(days=2)) == 1
+    assert services.rounds_remind_scorers(rnd.deadline - dt.timedelta(days=1)) == 0
+    reminded = set(Notification.objects.filter(kind="assessment.reminder").values_list("user_id", flat=True))
+    assert reminded == {
+        world.committee2.pk,
+        world.chair.pk,
+        world.official.pk,
+        world.inspector.pk,
+    }
