@@ -183,3 +183,34 @@ def test_duty_checks_are_recorded_by_officials_and_the_committee(world):
         == 302
     )
     assert DutyCheck.objects.get().duty == duty
+
+
+def test_the_public_page_costs_the_same_queries_for_one_round_or_many(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from accounts.stepup import SecondFactor
+    from tests.assessments.helpers import sheet
+
+    small_template(world)
+    url = reverse("assessments:public", args=[world.a.slug])
+
+    def publish(quarter):
+        rnd = services.round_open(compound=world.a, year=2026, quarter=quarter, actor=world.official)
+        for user in (world.official, world.inspector, world.committee, world.committee2, world.chair):
+            services.score_submit(round=rnd, actor=user, scores=sheet(rnd, 30, 30, 20))
+        for user in (world.chair, world.official):
+            services.round_signoff(round=rnd, actor=user, second_factor=SecondFactor("totp", timezone.now()))
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert Client().get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    publish(1)
+    one = queries()
+    publish(2)
+    publish(3)
+    assert queries() == one
+    assert one <= 8

@@ -3,6 +3,9 @@
 from decimal import Decimal
 from fractions import Fraction
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from assessments import scoring
 
 ITEMS = [
@@ -80,3 +83,36 @@ def test_round2_is_half_up_on_the_exact_value():
     assert scoring.round2(Fraction(2, 3)) == Decimal("0.67")
     assert scoring.round2(Fraction(-1, 200)) == Decimal("-0.01")
     assert scoring.round2(Fraction(100)) == Decimal("100.00")
+
+
+# --------------------------------------------------------------------------- invariants
+
+
+tenths = st.integers(min_value=0, max_value=1000).map(lambda n: Decimal(n) / 10)
+
+
+@given(
+    sheets=st.lists(
+        st.tuples(st.sampled_from(["community", "committee"]), st.tuples(tenths, tenths, tenths)),
+        max_size=8,
+    ),
+    ratings=st.lists(st.integers(min_value=1, max_value=5), max_size=20),
+    objective=st.none() | st.fractions(min_value=0, max_value=100),
+    weights=st.lists(st.integers(min_value=0, max_value=100), min_size=4, max_size=4),
+)
+def test_the_total_lies_between_the_party_scores_and_rounds_half_up(sheets, ratings, objective, weights):
+    items = [scoring.ItemInfo(i, i, "s", "t", 100) for i in (1, 2, 3)]
+    built = [scoring.Sheet(party=p, points=dict(zip((1, 2, 3), pts, strict=True))) for p, pts in sheets]
+    w = dict(zip(scoring.PARTIES, weights, strict=True))
+    result = scoring.compute(items=items, sheets=built, ratings=ratings, objective=objective, weights=w)
+    counted = [result.parties[p] for p in scoring.PARTIES if result.parties[p] is not None and w[p] > 0]
+    if counted:
+        assert min(counted) <= result.total <= max(counted)
+        assert sum(result.effective_weights.values()) == 100
+    else:
+        assert result.total == 0
+    # Rounding the exact value once, half up, is what Decimal does on an exact decimal.
+    exact = Decimal(result.total.numerator) / Decimal(result.total.denominator)
+    if (result.total * 10**6).denominator == 1:  # an exact decimal: compare with Decimal's own rounding
+        assert scoring.round2(result.total) == exact.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+    assert abs(scoring.round2(result.total) - exact) <= Decimal("0.005")
