@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from communities.models import Compound, Role
 from communities.permissions import Capability, Standing
+from escrow.services.disclosures import PUBLISH_WITHIN_DAYS
 
 from . import scoring
 from .models import (
@@ -28,9 +29,6 @@ from .models import (
     SurveyAnswer,
     TemplateItem,
 )
-
-DISCLOSURE_WITHIN_DAYS = 15  # escrow.services.disclosures.PUBLISH_WITHIN_DAYS
-
 
 # --------------------------------------------------------------------------- objective data
 
@@ -117,7 +115,7 @@ def objective_components(
                 c,
                 _("Quarterly disclosure published within %(d)s days of the quarter's end: %(yes)s = %(s)s")
                 % {
-                    "d": DISCLOSURE_WITHIN_DAYS,
+                    "d": PUBLISH_WITHIN_DAYS,
                     "yes": _("yes") if on_time else _("no"),
                     "s": scoring.round2(c.score),
                 },
@@ -137,7 +135,7 @@ def disclosure_on_time(compound: Compound, start: dt.date, end: dt.date, now=Non
         return None
     now = now or timezone.now()
     year, quarter = end.year, (end.month - 1) // 3 + 1
-    day = end + dt.timedelta(days=DISCLOSURE_WITHIN_DAYS)
+    day = end + dt.timedelta(days=PUBLISH_WITHIN_DAYS)
     limit = _window(day, day)[1]
     first = (
         Disclosure.objects.filter(
