@@ -12,6 +12,7 @@ from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -184,6 +185,7 @@ class RepairSerializer(serializers.ModelSerializer):
 
 
 class RepairCreateSerializer(serializers.Serializer):
+    # Photos (PNG/JPEG, at most 6) come as multipart "photos" parts next to these fields.
     kind = serializers.CharField(default=RepairKind.REPAIR, help_text="repair or complaint")
     category = serializers.CharField(help_text=", ".join(RepairCategory.values))
     urgency = serializers.CharField(default=Urgency.NORMAL, help_text="urgent (24 h) or normal (72 h)")
@@ -402,6 +404,8 @@ class PublicScoresApi(APIView):
 
 @extend_schema(tags=TAGS_R, parameters=[SLUG])
 class RepairListApi(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
     @extend_schema(
         summary="Repair requests I may see", responses={200: RepairSerializer(many=True), 404: ERRORS[404]}
     )
@@ -428,7 +432,12 @@ class RepairListApi(APIView):
 
             raise ValidationError({"unit": "No such unit."})
         req = repair_services.repair_report(
-            compound=compound, actor=request.user, unit=unit, building=building, **v
+            compound=compound,
+            actor=request.user,
+            unit=unit,
+            building=building,
+            photos=request.FILES.getlist("photos"),
+            **v,
         )
         return Response(RepairSerializer(req).data, status=status.HTTP_201_CREATED)
 

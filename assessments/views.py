@@ -335,8 +335,10 @@ def repair_list(request, slug):
     compound, standing = access_compound(request.user, slug)
     qs = selectors.repairs_visible(compound, standing, request.user)
     status = request.GET.get("status", "")
-    if status == "open":
+    if status in ("open", "overdue"):
         qs = qs.exclude(status__in=[RepairStatus.DONE, RepairStatus.CONFIRMED])
+    if status == "overdue":
+        qs = qs.filter(due_at__lt=timezone.now())
     context = {
         "compound": compound,
         "standing": standing,

@@ -115,3 +115,24 @@ def test_the_beat_tasks_run_the_services(world):
     assert AssessmentRound.objects.filter(pk__in=opened).count() == len(opened) == 2
     AssessmentRound.objects.filter(pk__in=opened).update(deadline=timezone.now() - dt.timedelta(minutes=1))
     assert sorted(tasks.rounds_close_due_task()) == sorted(opened)
+
+
+def test_a_request_with_a_photo_by_api_and_the_overdue_filter(world):
+    url = reverse("api:repair-list", args=[world.a.slug])
+    response = client_for(world.resident).post(
+        url,
+        {
+            "category": "plumbing",
+            "urgency": "urgent",
+            "description": "漏水",
+            "unit": world.unit_a.pk,
+            "photos": [SimpleUploadedFile("leak.png", PNG)],
+        },
+    )
+    assert response.status_code == 201, response.content
+    req = repairs.RepairRequest.objects.get(pk=response.json()["id"])
+    assert req.photos.count() == 1
+    page = reverse("assessments:repair-list", args=[world.a.slug])
+    assert f"#{req.pk} ".encode() not in client_for(world.official).get(page, {"status": "overdue"}).content
+    repairs.RepairRequest.objects.filter(pk=req.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
+    assert f"#{req.pk} ".encode() in client_for(world.official).get(page, {"status": "overdue"}).content
