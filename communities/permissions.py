@@ -58,6 +58,14 @@ class Capability(enum.StrEnum):
     CONVENE_MEETING = "convene_meeting"
     RUN_OWNERS_VOTE = "run_owners_vote"
     ENTER_PAPER_BALLOTS = "enter_paper_ballots"
+    # --- assessments and repairs (issue 12)
+    OPEN_ASSESSMENT_ROUND = "open_assessment_round"
+    SIGN_ASSESSMENT = "sign_assessment"
+    OBJECT_TO_ASSESSMENT = "object_to_assessment"
+    DECIDE_ASSESSMENT_OBJECTION = "decide_assessment_objection"
+    MANAGE_ASSESSMENT_TEMPLATES = "manage_assessment_templates"
+    RECORD_DUTY_CHECK = "record_duty_check"
+    VIEW_ALL_REPAIRS = "view_all_repairs"
 
 
 C = Capability
@@ -189,6 +197,34 @@ _MEETING_CAPABILITIES: dict[str, set[Capability]] = {
 for _role, _caps in _MEETING_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | frozenset(_caps)
 # --- end of Meetings
+# --- assessments and repairs (issue 12): added to the roles above, never removed.
+# Community officials score with street-office inspectors (SCORE_COMPANY); the chair and
+# a community official sign a round off; the company's manager may object once; the
+# street office decides objections and publishes templates and weights.
+_ASSESSMENT_GRANTS: dict[str, set[Capability]] = {
+    Role.COMMITTEE_MEMBER: {C.RECORD_DUTY_CHECK, C.VIEW_ALL_REPAIRS},
+    Role.COMMITTEE_CHAIR: {C.SIGN_ASSESSMENT, C.RECORD_DUTY_CHECK, C.VIEW_ALL_REPAIRS},
+    Role.COMPANY_STAFF: {C.VIEW_ALL_REPAIRS},
+    Role.COMPANY_MANAGER: {C.OBJECT_TO_ASSESSMENT, C.VIEW_ALL_REPAIRS},
+    Role.COMMUNITY_OFFICIAL: {
+        C.SCORE_COMPANY,
+        C.OPEN_ASSESSMENT_ROUND,
+        C.SIGN_ASSESSMENT,
+        C.RECORD_DUTY_CHECK,
+        C.VIEW_ALL_REPAIRS,
+    },
+    Role.COMMUNITY_SECRETARY: {C.RECORD_DUTY_CHECK, C.VIEW_ALL_REPAIRS},
+    Role.STEWARD: {C.VIEW_ALL_REPAIRS},
+    Role.STREET_ADMIN: {
+        C.OPEN_ASSESSMENT_ROUND,
+        C.DECIDE_ASSESSMENT_OBJECTION,
+        C.MANAGE_ASSESSMENT_TEMPLATES,
+        C.VIEW_ALL_REPAIRS,
+    },
+    Role.STREET_INSPECTOR: {C.RECORD_DUTY_CHECK, C.VIEW_ALL_REPAIRS},
+}
+for _role, _caps in _ASSESSMENT_GRANTS.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | frozenset(_caps)
 
 
 def active_memberships(user, on=None) -> QuerySet[Membership]:

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("communities.api_urls")),
     path("", include("escrow.api_urls")),
     path("", include("meetings.api_urls")),
+    path("", include("assessments.api_urls")),
 ]
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("", include("portal.urls")),
     path("", include("escrow.urls")),
     path("", include("meetings.urls")),
+    path("", include("assessments.urls")),
     path("accounts/", include("allauth.urls")),
     path("notifications/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -273,3 +273,18 @@ CELERY_BEAT_SCHEDULE["escrow-disclosures-flag-overdue"] = {
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Payout evidence: the largest invoice or quote accepted.
 PAYOUT_ATTACHMENT_MAX_BYTES = env_int("PAYOUT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+
+# Assessments and repairs (issue 12): rounds open on the first day after each quarter
+# and close at their deadline; repair reminders and escalations every 15 minutes.
+CELERY_BEAT_SCHEDULE["assessments-rounds-open-due"] = {
+    "task": "assessments.rounds_open_due",
+    "schedule": crontab(minute=30, hour=6, day_of_month=1, month_of_year="1,4,7,10"),
+}
+CELERY_BEAT_SCHEDULE["assessments-rounds-close-due"] = {
+    "task": "assessments.rounds_close_due",
+    "schedule": crontab(minute=5),
+}
+CELERY_BEAT_SCHEDULE["assessments-repairs-remind"] = {
+    "task": "assessments.repairs_remind",
+    "schedule": crontab(minute="*/15"),
+}
