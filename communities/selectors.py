@@ -15,6 +15,7 @@ from communities.models import (
     Membership,
     Party,
     Role,
+    RoleGrant,
     ServiceContract,
     Unit,
     _active_q,
@@ -272,3 +273,10 @@ def public_disclosures_latest(compound: Compound, n: int = 4) -> list:
     from escrow.disclosure_selectors import latest_published
 
     return latest_published(compound, n)
+
+
+def role_grants_in(compound: Compound) -> QuerySet[RoleGrant]:
+    """Requests for signing roles in this compound (its committee, or its community narrowed to it)."""
+    return RoleGrant.objects.filter(compound=compound).select_related(
+        "user", "requested_by", "decided_by", "community", "compound", "street_office", "company"
+    )

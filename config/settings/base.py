@@ -202,6 +202,8 @@ SPECTACULAR_SETTINGS = {
         "EntryKindEnum": "escrow.models.ledger.EntryKind",
         "AttachmentKindEnum": "escrow.models.payouts.AttachmentKind",
         "StatementLineKindEnum": [("bill", "bill"), ("payment", "payment")],
+        "RoleGrantStatusEnum": "communities.models.RoleGrantStatus",
+        "PayoutStatusEnum": "escrow.models.payouts.PayoutStatus",
     },
 }
 
