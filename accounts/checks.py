@@ -42,3 +42,30 @@ def check_cache_is_shared(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security, Tags.database, deploy=True)
+def check_two_database_roles(app_configs, **kwargs):
+    """On PostgreSQL the application must not connect as the tables' owner."""
+    database = settings.DATABASES.get("default", {})
+    if database.get("ENGINE") != "django.db.backends.postgresql":
+        return []
+    role = getattr(settings, "APP_DATABASE_ROLE", "")
+    if not role:
+        return [
+            Warning(
+                "The application connects to PostgreSQL as the role that runs migrations: "
+                "it could disable the ledger's triggers or rewrite the journal.",
+                hint="Set APP_DATABASE_ROLE (and DATABASE_URL as that role) and MIGRATE_DATABASE_URL "
+                "as the tables' owner; see docs/security.md.",
+                id="accounts.W003",
+            )
+        ]
+    if database.get("USER") != role:
+        return [
+            Warning(
+                f"DATABASE_URL connects as {database.get('USER')!r}, not as APP_DATABASE_ROLE={role!r}.",
+                id="accounts.W004",
+            )
+        ]
+    return []
