@@ -282,3 +282,23 @@ class OnePersonCannotGainASignature(HypothesisTestCase):
         for compound in (world.a, world.b):
             assert not _can_sign(me, compound)
         assert not Membership.objects.filter(user=me).exclude(party=Party.STREET_OFFICE).exists()
+
+
+def test_a_second_admin_confirms_in_the_admin_with_a_fresh_second_factor(world):
+    grant = services.role_grant_request(
+        user=world.stranger, role=Role.COMMITTEE_MEMBER, compound=world.a, actor=world.street_admin
+    )
+    second = second_street_admin(world)
+    second.is_staff = True
+    second.save(update_fields=["is_staff"])
+    client = Client()
+    client.force_login(second)
+    action = {"action": "confirm_grants", "_selected_action": [grant.pk]}
+    client.post("/admin/communities/rolegrant/", action)  # no recent second factor: refused
+    grant.refresh_from_db()
+    assert grant.status == "pending"
+    fresh_totp_session(client, second)
+    client.post("/admin/communities/rolegrant/", action)
+    grant.refresh_from_db()
+    assert (grant.status, grant.decided_by) == ("confirmed", second)
+    assert _can_sign(world.stranger, world.a)
