@@ -38,7 +38,33 @@ class ChinaPhoneField(PhoneField):
         return normalize_phone(value)
 
 
+def login_identifier(credentials: dict) -> str:
+    """The identifier a log-in attempt actually used, normalised: ``phone:+8613800138000``
+    or ``email:owner@example.org`` (a number typed with spaces or +86 is the same one)."""
+    if credentials.get("phone"):
+        raw = str(credentials["phone"])
+        try:
+            return "phone:" + normalize_phone(raw)
+        except forms.ValidationError:
+            return "phone?:" + raw.strip().lower()
+    if credentials.get("email"):
+        return "email:" + str(credentials["email"]).strip().lower()
+    return "username:" + str(credentials.get("username") or "").strip().lower()
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """The key of allauth's failed-log-in limit (ACCOUNT_RATE_LIMITS["login_failed"]).
+
+        allauth keys it on the e-mail/username field, which a phone log-in leaves empty:
+        five wrong phone log-ins then locked phone log-in for everybody. Here it is the
+        identifier actually used *and* the client's address, so one person's (or an
+        attacker's) failures lock only that identifier from that client; the per-IP
+        part of the limit still caps guessing across many identifiers."""
+        from allauth.core.internal.ratelimit import get_ip
+
+        return f"{login_identifier(credentials)}|{get_ip(request)}"
+
     def is_open_for_signup(self, request):
         return settings.ACCOUNT_ALLOW_SIGNUPS
 

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.phone import mask_phone, normalize_phone
@@ -99,3 +100,39 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class StepUpState(models.Model):
+    """Wrong authenticator codes per person in the current window, shared by every
+    process (a per-process cache let one code sign three payouts across three workers).
+
+    Keyed by the user's id without a foreign key: the check runs in its own short
+    transaction, locks only this row, and never waits on the user row."""
+
+    user_id = models.BigIntegerField(primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("step-up state")
+        verbose_name_plural = _("step-up states")
+
+    def __str__(self):
+        return f"user {self.user_id}: {self.failures} wrong code(s)"
+
+
+class UsedTotpCode(models.Model):
+    """A TOTP code already accepted: the same code is refused again while it could
+    still be valid (allauth kept this in the cache, i.e. per process without Redis)."""
+
+    user_id = models.BigIntegerField()
+    code = models.CharField(max_length=16)
+    used_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("used authenticator code")
+        verbose_name_plural = _("used authenticator codes")
+        constraints = [models.UniqueConstraint(fields=["user_id", "code"], name="totp_code_used_once")]
+
+    def __str__(self):
+        return f"user {self.user_id}: code used at {self.used_at:%H:%M:%S}"

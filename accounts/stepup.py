@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
-from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 STRONG_METHODS = frozenset({"totp", "webauthn"})
@@ -44,40 +44,84 @@ def second_factor_from_session(request) -> SecondFactor | None:
 CODE_FAILURES_ALLOWED = 5
 CODE_FAILURE_WINDOW = 300  # seconds
 
+# Both the used-code memory and the wrong-code count live in the database, shared by
+# every gunicorn worker and thread: with a per-process cache one code signed three
+# payouts across three workers, and each worker allowed its own five guesses.
 
-def _failures_key(user) -> str:
-    return f"gongguan.stepup.failures:{user.pk}"
+
+def _used_code_horizon() -> dt.timedelta:
+    from allauth.mfa import app_settings
+
+    # A code stays valid for every counter of the tolerance window.
+    return dt.timedelta(seconds=app_settings.TOTP_PERIOD * (2 * app_settings.TOTP_TOLERANCE + 1))
+
+
+def claim_totp_code(user_id: int, code: str) -> bool:
+    """Mark an accepted code used, once across all processes; False if it already was.
+
+    Installed as allauth's ``TOTP._mark_code_used`` (accounts.apps), so the log-in and
+    reauthentication forms and the API all share it."""
+    from allauth.core.internal.cryptokit import normalize_user_code
+
+    from accounts.models import UsedTotpCode
+
+    now = timezone.now()
+    with transaction.atomic():
+        UsedTotpCode.objects.filter(user_id=user_id, used_at__lt=now - _used_code_horizon()).delete()
+        try:
+            with transaction.atomic():
+                UsedTotpCode.objects.create(user_id=user_id, code=normalize_user_code(code), used_at=now)
+        except IntegrityError:
+            return False
+    return True
+
+
+def _mark_code_used(totp, code: str) -> bool:
+    return claim_totp_code(totp.instance.user_id, code)
 
 
 def second_factor_from_code(user, code: str) -> SecondFactor | None:
     """Check a TOTP code for ``user`` now (API clients send it with the signature).
 
-    A code is accepted once (allauth marks it used); after CODE_FAILURES_ALLOWED wrong
+    A code is accepted once (``claim_totp_code``); after CODE_FAILURES_ALLOWED wrong
     codes in CODE_FAILURE_WINDOW seconds every code is refused until the window passes.
-    """
+    The person's state row is locked while the code is checked, so parallel guesses on
+    any number of workers are counted one after the other, never past the limit."""
     from allauth.mfa.totp.internal.auth import TOTP
+
+    from accounts.models import StepUpState
 
     code = (code or "").strip()
     if not code or user is None or user.pk is None:
         return None
-    # Count the attempt before checking it (add/incr are atomic in the cache), so
-    # parallel guesses cannot all read "under the limit" and slip past it together.
-    key = _failures_key(user)
-    if cache.add(key, 1, timeout=CODE_FAILURE_WINDOW):
-        attempts = 1
-    else:
-        try:
-            attempts = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=CODE_FAILURE_WINDOW)
-            attempts = 1
-    if attempts > CODE_FAILURES_ALLOWED:
-        return None
     authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-    if authenticator is None or not TOTP(authenticator).validate_code(code):
+    if authenticator is None:
         return None
-    cache.delete(key)
-    return SecondFactor(method="totp", at=timezone.now())
+    with transaction.atomic():
+        StepUpState.objects.get_or_create(user_id=user.pk)
+        state = StepUpState.objects.select_for_update().get(user_id=user.pk)
+        now = timezone.now()
+        if state.window_started_at is None or now - state.window_started_at > dt.timedelta(
+            seconds=CODE_FAILURE_WINDOW
+        ):
+            state.failures, state.window_started_at = 0, now
+        if state.failures >= CODE_FAILURES_ALLOWED:
+            state.save(update_fields=["failures", "window_started_at"])
+            return None
+        if TOTP(authenticator).validate_code(code):
+            state.failures, state.window_started_at = 0, None
+            state.save(update_fields=["failures", "window_started_at"])
+            return SecondFactor(method="totp", at=now)
+        state.failures += 1
+        state.save(update_fields=["failures", "window_started_at"])
+    return None
+
+
+def step_up_state_is_shared() -> bool:
+    """True when allauth's used-code memory is ours (in the database)."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    return getattr(TOTP._mark_code_used, "__wrapped_by_gongguan__", False)
 
 
 def has_strong_mfa(user) -> bool:

@@ -25,6 +25,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.stepup import second_factor_from_session
+from common.errors import ApplicationError
 from common.phone import normalize_phone
 from communities import services
 from communities.models import (
@@ -38,13 +40,14 @@ from communities.models import (
     PartyUnit,
     PropertyCompany,
     Role,
+    RoleGrant,
     ServiceContract,
     StewardAssignment,
     StreetOffice,
     Unit,
     UnitOwnership,
 )
-from communities.permissions import active_memberships
+from communities.permissions import SIGNING_ROLES, active_memberships
 
 # --------------------------------------------------------------------------- who may do what
 
@@ -100,7 +103,7 @@ UNSCOPED = {PropertyCompany, User}
 
 
 def _scope_q(model, offices: set[int]) -> Q:
-    if model is Membership:
+    if model in (Membership, RoleGrant):
         return (
             Q(street_office__in=offices)
             | Q(community__street_office__in=offices)
@@ -156,6 +159,8 @@ class ServiceModelForm(forms.ModelForm):
             self.instance = self.service_call(self)
         except ValidationError as exc:
             _place_errors(self, exc)
+        except ApplicationError as exc:  # a refusal (e.g. a role given to oneself)
+            self.add_error(None, exc.message)
         return None
 
 
@@ -481,6 +486,14 @@ class MembershipAdmin(ServiceAdmin):
         return str(obj.organisation)
 
     def create(self, request, form):
+        if form.cleaned_data.get("role") in SIGNING_ROLES:
+            raise ValidationError(
+                {
+                    "role": _(
+                        "A role that signs payouts is asked for under “Role grants” and confirmed by a second person."
+                    )
+                }
+            )
         return services.membership_create(**form.cleaned_data, actor=request.user)
 
     def update(self, request, obj, form):
@@ -490,6 +503,84 @@ class MembershipAdmin(ServiceAdmin):
         if end_date is None:
             raise ValidationError({"end_date": _("Give the last day of this role.")})
         return services.membership_end(membership=obj, end_date=end_date, actor=request.user)
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(ServiceAdmin):
+    """Signing roles: one admin asks, another confirms (with a fresh second factor)."""
+
+    form = PersonAddForm
+    list_display = (
+        "user",
+        "role",
+        "organisation_name",
+        "status",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+    )
+    list_filter = ("status", "role")
+    list_select_related = (
+        "user",
+        "street_office",
+        "community",
+        "company",
+        "compound",
+        "requested_by",
+        "decided_by",
+    )
+    add_fields = ("user", "role", "community", "compound", "title", "start_date", "end_date")
+    detail_fields = (
+        "user",
+        "role",
+        "community",
+        "compound",
+        "title",
+        "start_date",
+        "end_date",
+        "status",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "membership",
+    )
+    actions = ["confirm_grants", "cancel_grants"]
+
+    @admin.display(description=_("organisation"))
+    def organisation_name(self, obj):
+        return str(obj.organisation)
+
+    def create(self, request, form):
+        return services.role_grant_request(**form.cleaned_data, actor=request.user)
+
+    def _each(self, request, queryset, call):
+        done = 0
+        for grant in queryset:
+            try:
+                call(grant)
+                done += 1
+            except (ApplicationError, ValidationError) as exc:
+                self.message_user(request, f"{grant}: {getattr(exc, 'message', exc)}", level="error")
+        if done:
+            self.message_user(request, _("%(n)d request(s) done.") % {"n": done})
+
+    @admin.action(
+        description=_("Confirm the selected requests (needs your second factor from the last 5 minutes)")
+    )
+    def confirm_grants(self, request, queryset):
+        proof = second_factor_from_session(request)
+        self._each(
+            request,
+            queryset,
+            lambda grant: services.role_grant_confirm(grant=grant, actor=request.user, second_factor=proof),
+        )
+
+    @admin.action(description=_("Withdraw or refuse the selected requests"))
+    def cancel_grants(self, request, queryset):
+        self._each(
+            request, queryset, lambda grant: services.role_grant_cancel(grant=grant, actor=request.user)
+        )
 
 
 @admin.register(PartyUnit)

@@ -27,8 +27,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from accounts.stepup import second_factor_from_code, second_factor_from_session
 from common.api import error_responses
-from common.errors import NotFoundError
+from common.errors import NotFoundError, PermissionDeniedError
 from communities import selectors, services
 from communities.filters import MAX_ID, MembershipFilter, UnitFilter
 from communities.models import (
@@ -37,9 +38,10 @@ from communities.models import (
     DutyListVersion,
     Membership,
     Party,
+    RoleGrant,
     Unit,
 )
-from communities.permissions import Capability, compound_for_api, standing_in
+from communities.permissions import SIGNING_ROLES, Capability, compound_for_api, standing_in
 from communities.serializers import (
     BuildingCreateSerializer,
     BuildingSerializer,
@@ -50,6 +52,8 @@ from communities.serializers import (
     MembershipCreateSerializer,
     MembershipEndSerializer,
     MembershipSerializer,
+    RoleGrantConfirmSerializer,
+    RoleGrantSerializer,
     StandingSerializer,
     UnitCreateSerializer,
     UnitSerializer,
@@ -398,7 +402,17 @@ class MembershipListCreateApi(GenericAPIView):
         tags=["memberships"],
         parameters=[SLUG],
         request=MembershipCreateSerializer,
-        responses={201: MembershipSerializer, **_errors(400, 403, 404)},
+        description=(
+            "A role that signs payouts (committee member or chair, community official or "
+            "secretary) is not given at once: the answer is 202 with the request, which "
+            "another street-office admin confirms (role-grants/{id}/confirm/). Nobody "
+            "gives a role to themselves (403)."
+        ),
+        responses={
+            201: MembershipSerializer,
+            202: RoleGrantSerializer,
+            **_errors(400, 403, 404),
+        },
     )
     def post(self, request, slug):
         compound, _standing = compound_for_api(request.user, slug, see=Capability.MANAGE_MEMBERSHIPS)
@@ -407,6 +421,10 @@ class MembershipListCreateApi(GenericAPIView):
         if user is None:
             raise serializers.ValidationError({"phone": [_("No account uses this phone number.")]})
         organisation = _organisation_in(compound, data["role"])
+        if data["role"] in SIGNING_ROLES:
+            # A role that signs payouts waits for a second person (role_grant_confirm).
+            grant = services.role_grant_request(user=user, actor=request.user, **organisation, **data)
+            return Response(RoleGrantSerializer(grant).data, status=status.HTTP_202_ACCEPTED)
         membership = services.membership_create(user=user, actor=request.user, **organisation, **data)
         return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
 
@@ -462,3 +480,71 @@ class MembershipEndApi(APIView):
             membership=membership, end_date=data["end_date"], actor=request.user
         )
         return Response(MembershipSerializer(membership, context={"today": timezone.localdate()}).data)
+
+
+# --------------------------------------------------------------------------- signing roles: two people
+
+
+class RoleGrantListApi(GenericAPIView):
+    """Requests for signing roles in the compound, newest first, for the street office."""
+
+    serializer_class = RoleGrantSerializer
+    queryset = RoleGrant.objects.none()
+
+    @extend_schema(
+        operation_id="role_grant_list",
+        tags=["memberships"],
+        parameters=[SLUG],
+        responses={200: RoleGrantSerializer(many=True), **_errors(403, 404)},
+    )
+    def get(self, request, slug):
+        compound, _standing = compound_for_api(request.user, slug, see=Capability.MANAGE_MEMBERSHIPS)
+        page = self.paginate_queryset(selectors.role_grants_in(compound))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class RoleGrantConfirmApi(APIView):
+    @extend_schema(
+        operation_id="role_grant_confirm",
+        tags=["memberships"],
+        parameters=[SLUG, _id_param("grant_id")],
+        request=RoleGrantConfirmSerializer,
+        description=(
+            "A second street-office admin — not the one who asked, not the one who receives "
+            "the role — confirms it with a fresh second factor; the membership starts now."
+        ),
+        responses={
+            201: MembershipSerializer,
+            **_errors(400, 403, 404),
+            409: OpenApiResponse(ErrorSerializer),
+        },
+    )
+    def post(self, request, slug, grant_id: int):
+        compound, _standing = compound_for_api(request.user, slug, see=Capability.MANAGE_MEMBERSHIPS)
+        grant = _get_in(selectors.role_grants_in(compound), pk=grant_id)
+        data = _valid(RoleGrantConfirmSerializer, request)
+        if data["totp"]:
+            second_factor = second_factor_from_code(request.user, data["totp"])
+        else:
+            second_factor = second_factor_from_session(request._request)
+        membership = services.role_grant_confirm(grant=grant, actor=request.user, second_factor=second_factor)
+        return Response(
+            MembershipSerializer(membership, context={"today": timezone.localdate()}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class RoleGrantCancelApi(APIView):
+    @extend_schema(
+        operation_id="role_grant_cancel",
+        tags=["memberships"],
+        parameters=[SLUG, _id_param("grant_id")],
+        request=None,
+        description="The person who asked withdraws the request, or another street-office admin refuses it.",
+        responses={200: RoleGrantSerializer, **_errors(403, 404), 409: OpenApiResponse(ErrorSerializer)},
+    )
+    def post(self, request, slug, grant_id: int):
+        compound, _standing = compound_for_api(request.user, slug, see=Capability.MANAGE_MEMBERSHIPS)
+        grant = _get_in(selectors.role_grants_in(compound), pk=grant_id)
+        grant = services.role_grant_cancel(grant=grant, actor=request.user)
+        return Response(RoleGrantSerializer(grant).data)

@@ -43,4 +43,15 @@ urlpatterns = [
         api.MembershipEndApi.as_view(),
         name="membership-end",
     ),
+    path("compounds/<slug:slug>/role-grants/", api.RoleGrantListApi.as_view(), name="role-grant-list"),
+    path(
+        "compounds/<slug:slug>/role-grants/<int:grant_id>/confirm/",
+        api.RoleGrantConfirmApi.as_view(),
+        name="role-grant-confirm",
+    ),
+    path(
+        "compounds/<slug:slug>/role-grants/<int:grant_id>/cancel/",
+        api.RoleGrantCancelApi.as_view(),
+        name="role-grant-cancel",
+    ),
 ]

@@ -400,6 +400,85 @@ class Membership(models.Model):
         return self.start_date <= day and (self.end_date is None or self.end_date >= day)
 
 
+class RoleGrantStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a second person")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Withdrawn or refused")
+
+
+class RoleGrant(models.Model):
+    """A signing role asked for by one person and given only when a second confirms it.
+
+    Committee and community roles sign payouts; whoever manages memberships could
+    otherwise hand one to a friend alone (segregation of duties). The request holds
+    the membership's fields; ``role_grant_confirm`` creates the membership.
+    """
+
+    Status = RoleGrantStatus
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_grants")
+    party = models.CharField(_("party"), max_length=20, choices=Party)
+    role = models.CharField(_("role"), max_length=30, choices=Role)
+    street_office = models.ForeignKey(
+        StreetOffice, null=True, blank=True, on_delete=models.PROTECT, related_name="role_grants"
+    )
+    community = models.ForeignKey(
+        Community, null=True, blank=True, on_delete=models.PROTECT, related_name="role_grants"
+    )
+    company = models.ForeignKey(
+        PropertyCompany, null=True, blank=True, on_delete=models.PROTECT, related_name="role_grants"
+    )
+    compound = models.ForeignKey(
+        Compound, null=True, blank=True, on_delete=models.PROTECT, related_name="role_grants"
+    )
+    title = models.CharField(_("title"), max_length=50, blank=True)
+    start_date = models.DateField(_("from"), null=True, blank=True)
+    end_date = models.DateField(_("until"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=RoleGrantStatus, default=RoleGrantStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    membership = models.OneToOneField(
+        Membership, null=True, blank=True, on_delete=models.PROTECT, related_name="grant"
+    )
+
+    class Meta:
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # The database says it too: nobody confirms a grant they asked for or receive.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True)
+                | (~Q(decided_by=models.F("requested_by")) & ~Q(decided_by=models.F("user"))),
+                name="role_grant_second_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(requested_by__isnull=True) | ~Q(requested_by=models.F("user")),
+                name="role_grant_not_to_oneself",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="confirmed", membership__isnull=False, decided_by__isnull=False)
+                | (Q(status__in=["pending", "cancelled"]) & Q(membership__isnull=True)),
+                name="role_grant_confirmed_has_membership",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} ({self.get_status_display()})"
+
+    @property
+    def organisation(self):
+        return self.street_office or self.company or self.community or self.compound
+
+
 # --------------------------------------------------------------------------- party structure
 
 

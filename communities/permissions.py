@@ -227,6 +227,17 @@ for _role, _caps in _ASSESSMENT_GRANTS.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | frozenset(_caps)
 
 
+# Roles whose holders sign or record payouts. Nobody gives one alone: a request is
+# confirmed by a second person (communities.services.role_grant_request / _confirm),
+# and the street office's own roles never include one ("read-only on money").
+SIGNING_CAPABILITIES = frozenset({C.REVIEW_PAYOUT, C.RECHECK_PAYOUT, C.RECORD_PAYOUT_PAYMENT})
+SIGNING_ROLES = frozenset(
+    {Role.COMMITTEE_MEMBER, Role.COMMITTEE_CHAIR, Role.COMMUNITY_OFFICIAL, Role.COMMUNITY_SECRETARY}
+)
+if any(caps & SIGNING_CAPABILITIES for role, caps in ROLE_CAPABILITIES.items() if role not in SIGNING_ROLES):
+    raise RuntimeError("A role that signs payouts is missing from SIGNING_ROLES.")  # pragma: no cover
+
+
 def active_memberships(user, on=None) -> QuerySet[Membership]:
     if not getattr(user, "is_authenticated", False):
         return Membership.objects.none()

@@ -16,6 +16,7 @@ from communities.models import (
     Membership,
     Party,
     Role,
+    RoleGrant,
     ServiceContract,
     Unit,
     _active_q,
@@ -165,3 +166,10 @@ def buildings_with_unit_counts(compound: Compound) -> QuerySet[Building]:
 
 def pilot_compounds() -> QuerySet[Compound]:
     return public_compounds().filter(is_pilot=True)
+
+
+def role_grants_in(compound: Compound) -> QuerySet[RoleGrant]:
+    """Requests for signing roles in this compound (its committee, or its community narrowed to it)."""
+    return RoleGrant.objects.filter(compound=compound).select_related(
+        "user", "requested_by", "decided_by", "community", "compound", "street_office", "company"
+    )

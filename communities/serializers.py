@@ -24,6 +24,7 @@ from communities.models import (
     Membership,
     Party,
     Role,
+    RoleGrant,
     Unit,
 )
 
@@ -288,6 +289,52 @@ class MembershipSerializer(serializers.ModelSerializer):
 
     def get_is_active(self, membership) -> bool:
         return membership.is_active_on(self.context["today"])
+
+
+class RoleGrantSerializer(serializers.ModelSerializer):
+    """A signing role waiting for (or given by, or refused by) a second person."""
+
+    user = MemberSerializer()
+    role_label = serializers.CharField(source="get_role_display")
+    status_label = serializers.CharField(source="get_status_display")
+    organisation = serializers.SerializerMethodField()
+    requested_by = MemberSerializer(allow_null=True)
+    decided_by = MemberSerializer(allow_null=True)
+
+    class Meta:
+        model = RoleGrant
+        fields = [
+            "id",
+            "user",
+            "role",
+            "role_label",
+            "organisation",
+            "title",
+            "start_date",
+            "end_date",
+            "status",
+            "status_label",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "membership",
+        ]
+
+    def get_organisation(self, grant) -> str:
+        return str(grant.organisation)
+
+
+class RoleGrantConfirmSerializer(serializers.Serializer):
+    totp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=16,
+        help_text=_(
+            "The authenticator code now; without it the session's recent TOTP/WebAuthn check is used."
+        ),
+    )
 
 
 # Roles a street office gives *in a compound*. Street-office roles belong to the

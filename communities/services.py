@@ -12,11 +12,11 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.errors import ConflictError
+from common.errors import ConflictError, PermissionDeniedError
 from communities.audit import audit_record, snapshot
 from communities.default_duties import default_duty_items
 from communities.models import (
@@ -32,12 +32,15 @@ from communities.models import (
     PartyUnit,
     PropertyCompany,
     Role,
+    RoleGrant,
     ServiceContract,
     StewardAssignment,
     StreetOffice,
     Unit,
     UnitOwnership,
+    _active_q,
 )
+from communities.permissions import SIGNING_ROLES
 
 
 def _save_validated(obj, *, unique_message: str | None = None, exclude=None):
@@ -311,21 +314,10 @@ def contract_handover(
 # --------------------------------------------------------------------------- memberships
 
 
-@transaction.atomic(durable=True)
-def membership_create(
-    *,
-    user,
-    role: str,
-    actor,
-    street_office=None,
-    community=None,
-    company=None,
-    compound=None,
-    title: str = "",
-    start_date: dt.date | None = None,
-    end_date: dt.date | None = None,
+def _membership_build(
+    *, user, role, street_office, community, company, compound, title, start_date, end_date
 ) -> Membership:
-    """Give a person a role in an organisation. A person may hold several (交叉任职)."""
+    """An unsaved, checked membership (the same checks for a grant request and a grant)."""
     if role == Role.OWNER:
         raise ValidationError({"role": _("Owners are linked to their units, not given a membership.")})
     if role not in ROLE_PARTY:
@@ -343,9 +335,124 @@ def membership_create(
         end_date=end_date,
     )
     _membership_clean(membership)
+    return membership
+
+
+def _refuse_self_appointment(user, actor) -> None:
+    if actor is not None and user is not None and user.pk == actor.pk:
+        raise PermissionDeniedError(
+            _("Nobody gives a role to themselves: ask another person of your organisation."),
+            extra={"fields": {"user": [_("This is you.")]}},
+        )
+
+
+@transaction.atomic(durable=True)
+def membership_create(
+    *,
+    user,
+    role: str,
+    actor,
+    street_office=None,
+    community=None,
+    company=None,
+    compound=None,
+    title: str = "",
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+) -> Membership:
+    """Give a person a role in an organisation. A person may hold several (交叉任职).
+
+    Nobody gives a role to themselves, and a person (``actor`` not None) never gives a
+    signing role alone: that is ``role_grant_request`` + ``role_grant_confirm``.
+    ``actor=None`` is the system itself (seeding, data migrations)."""
+    _refuse_self_appointment(user, actor)
+    if actor is not None and role in SIGNING_ROLES:
+        raise PermissionDeniedError(
+            _("A role that signs payouts takes effect only when a second person confirms it."),
+            extra={"fields": {"role": [_("Ask for this role to be confirmed by a second person.")]}},
+        )
+    membership = _membership_build(
+        user=user,
+        role=role,
+        street_office=street_office,
+        community=community,
+        company=company,
+        compound=compound,
+        title=title,
+        start_date=start_date,
+        end_date=end_date,
+    )
     membership.save()
     audit_record(actor=actor, action="membership.create", obj=membership, compound=compound or None)
+    if actor is not None:  # the system setting up (seeding) tells nobody
+        _notify_role_given(membership, actor)
     return membership
+
+
+def _compounds_reached(membership) -> list[Compound]:
+    """The compounds whose parties hear of a new role."""
+    if membership.compound_id:
+        return [membership.compound]
+    if membership.community_id:
+        return list(Compound.objects.filter(community_id=membership.community_id))
+    if membership.street_office_id:
+        return list(Compound.objects.filter(community__street_office_id=membership.street_office_id))
+    served = ServiceContract.objects.filter(
+        company_id=membership.company_id, status=ServiceContract.Status.ACTIVE
+    ).values("compound_id")
+    return list(Compound.objects.filter(pk__in=served))
+
+
+def _parties_of(compound: Compound) -> set:
+    """The people of the compound's committee, community, property company and street
+    office today: those who must not learn of a new signer by surprise."""
+    from accounts.models import User
+
+    company_ids = ServiceContract.objects.filter(
+        compound=compound, status=ServiceContract.Status.ACTIVE
+    ).values("company_id")
+    seats = Membership.objects.filter(_active_q()).filter(
+        Q(party=Party.COMMITTEE, compound=compound)
+        | Q(party=Party.COMMUNITY, community_id=compound.community_id)
+        & (Q(compound__isnull=True) | Q(compound=compound))
+        | Q(party=Party.COMPANY, company_id__in=company_ids)
+        & (Q(compound__isnull=True) | Q(compound=compound))
+        | Q(party=Party.STREET_OFFICE, street_office_id=compound.community.street_office_id)
+    )
+    return set(User.objects.filter(pk__in=seats.values("user_id"), is_active=True))
+
+
+def _person_label(user) -> str:
+    # Never a bare phone number in a message to other people.
+    return user.display_name or user.masked_phone or _("a member")
+
+
+def _notify_role_given(membership: Membership, actor) -> None:
+    """Every grant tells the person and the other parties of each compound it reaches."""
+    from accounts.notifications import notify
+
+    params = {
+        "user": _person_label(membership.user),
+        "role": membership.get_role_display(),
+        "org": str(membership.organisation),
+    }
+    notify(
+        users=[membership.user],
+        kind="role.given",
+        title=_("You are now %(role)s of %(org)s") % params,
+        body=_("If you did not expect this role, tell the street office."),
+    )
+    for compound in _compounds_reached(membership):
+        others = _parties_of(compound) - {membership.user}
+        if actor is not None:
+            others = {u for u in others if u.pk != actor.pk}
+        notify(
+            users=others,
+            kind="role.given",
+            title=_("%(user)s is now %(role)s of %(org)s") % params,
+            body=_("Every new role in the compound is announced to its parties."),
+            compound=compound,
+        )
 
 
 def _membership_clean(membership: Membership) -> None:
@@ -401,6 +508,173 @@ def membership_end(*, membership: Membership, end_date: dt.date | None = None, a
         after=snapshot(membership, ["end_date"]),
     )
     return membership
+
+
+# --------------------------------------------------------------------------- signing roles: two people
+
+
+def _grant_street_office_id(grant: RoleGrant) -> int | None:
+    if grant.street_office_id:
+        return grant.street_office_id
+    if grant.community_id:
+        return grant.community.street_office_id
+    if grant.compound_id:
+        return grant.compound.community.street_office_id
+    return None
+
+
+def grant_confirmers(grant: RoleGrant) -> set:
+    """Who may confirm ``grant``: a street-office admin over its organisation (or the
+    site's operators), never the person who asked nor the person who receives it."""
+    from accounts.models import User
+
+    office_id = _grant_street_office_id(grant)
+    admins = Membership.objects.filter(_active_q(), role=Role.STREET_ADMIN, street_office_id=office_id)
+    people = User.objects.filter(Q(pk__in=admins.values("user_id")) | Q(is_superuser=True), is_active=True)
+    return {u for u in people if u.pk not in (grant.user_id, grant.requested_by_id)}
+
+
+@transaction.atomic(durable=True)
+def role_grant_request(
+    *,
+    user,
+    role: str,
+    actor,
+    street_office=None,
+    community=None,
+    company=None,
+    compound=None,
+    title: str = "",
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+) -> RoleGrant:
+    """Ask for a signing role for ``user``; it takes effect when a second person confirms
+    it (``role_grant_confirm``). The people who may confirm are told now."""
+    from accounts.notifications import notify
+
+    _refuse_self_appointment(user, actor)
+    if role not in SIGNING_ROLES:
+        raise ValidationError(
+            {"role": _("Only roles that sign payouts need a second person; give this one directly.")}
+        )
+    checked = _membership_build(
+        user=user,
+        role=role,
+        street_office=street_office,
+        community=community,
+        company=company,
+        compound=compound,
+        title=title,
+        start_date=start_date,
+        end_date=end_date,
+    )
+    grant = RoleGrant.objects.create(
+        user=user,
+        role=role,
+        party=checked.party,
+        street_office=street_office,
+        community=community,
+        company=company,
+        compound=compound,
+        title=title,
+        start_date=start_date,
+        end_date=end_date,
+        requested_by=actor,
+    )
+    audit_record(actor=actor, action="role_grant.request", obj=grant, compound=compound or None)
+    notify(
+        users=grant_confirmers(grant),
+        kind="role.requested",
+        title=_("Confirm or refuse: %(user)s as %(role)s of %(org)s")
+        % {"user": _person_label(user), "role": grant.get_role_display(), "org": str(grant.organisation)},
+        body=_("A role that signs payouts needs a second person's confirmation."),
+        compound=compound,
+    )
+    return grant
+
+
+def _pending_grant_for_update(grant: RoleGrant) -> RoleGrant:
+    grant = (
+        RoleGrant.objects.select_for_update(of=("self",))
+        .select_related("community", "compound__community")
+        .get(pk=grant.pk)
+    )
+    if grant.status != RoleGrant.Status.PENDING:
+        raise ConflictError(
+            _("This request is no longer waiting (it is “%(s)s”).") % {"s": grant.get_status_display()}
+        )
+    return grant
+
+
+@transaction.atomic(durable=True)
+def role_grant_confirm(*, grant: RoleGrant, actor, second_factor) -> Membership:
+    """A second person confirms a signing role, behind a fresh second factor; the
+    membership is created now and everyone concerned is told."""
+    # Imported here: the step-up rule lives with the payouts it guards.
+    from escrow.services.payouts import check_second_factor
+
+    grant = _pending_grant_for_update(grant)
+    if actor.pk in (grant.user_id, grant.requested_by_id):
+        raise PermissionDeniedError(
+            _("A second person confirms: not the one who asked, nor the one who receives the role.")
+        )
+    if actor not in grant_confirmers(grant):
+        raise PermissionDeniedError(
+            _("Only an admin of the street office confirms a role that signs payouts.")
+        )
+    check_second_factor(second_factor)
+    membership = _membership_build(
+        user=grant.user,
+        role=grant.role,
+        street_office=grant.street_office,
+        community=grant.community,
+        company=grant.company,
+        compound=grant.compound,
+        title=grant.title,
+        start_date=grant.start_date,
+        end_date=grant.end_date,
+    )
+    membership.save()
+    before = snapshot(grant, ["status"])
+    grant.status = RoleGrant.Status.CONFIRMED
+    grant.decided_by = actor
+    grant.decided_at = timezone.now()
+    grant.membership = membership
+    grant.save(update_fields=["status", "decided_by", "decided_at", "membership"])
+    compound = grant.compound or None
+    audit_record(
+        actor=actor,
+        action="role_grant.confirm",
+        obj=grant,
+        compound=compound,
+        before=before,
+        after=snapshot(grant, ["status"]),
+    )
+    audit_record(actor=actor, action="membership.create", obj=membership, compound=compound)
+    _notify_role_given(membership, actor)
+    return membership
+
+
+@transaction.atomic(durable=True)
+def role_grant_cancel(*, grant: RoleGrant, actor) -> RoleGrant:
+    """Withdraw (the person who asked) or refuse (a possible confirmer) a pending request."""
+    grant = _pending_grant_for_update(grant)
+    if actor.pk != grant.requested_by_id and actor not in grant_confirmers(grant):
+        raise PermissionDeniedError(_("Only the person who asked or a street-office admin may do this."))
+    before = snapshot(grant, ["status"])
+    grant.status = RoleGrant.Status.CANCELLED
+    grant.decided_by = actor if actor.pk != grant.requested_by_id else None
+    grant.decided_at = timezone.now()
+    grant.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_record(
+        actor=actor,
+        action="role_grant.cancel",
+        obj=grant,
+        compound=grant.compound or None,
+        before=before,
+        after=snapshot(grant, ["status"]),
+    )
+    return grant
 
 
 # --------------------------------------------------------------------------- party structure & stewards

@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "common.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "common.request_context.RequestContextMiddleware",
@@ -77,6 +78,14 @@ DATABASES = {
         env_str("DATABASE_URL", "sqlite:///var/gongguan.sqlite3"), base_dir=BASE_DIR
     )
 }
+# Two database roles (docs/security.md): the application connects with DATABASE_URL as
+# APP_DATABASE_ROLE, which owns nothing (it cannot disable the ledger's triggers, nor
+# TRUNCATE, UPDATE or DELETE journal rows); `manage.py migrate` connects as the tables'
+# owner given by MIGRATE_DATABASE_URL (same database). Both unset: one role (SQLite, dev).
+MIGRATE_DATABASE_URL = env_str("MIGRATE_DATABASE_URL", "")
+if MIGRATE_DATABASE_URL:
+    parse_database_url(MIGRATE_DATABASE_URL, name="MIGRATE_DATABASE_URL", base_dir=BASE_DIR)
+APP_DATABASE_ROLE = env_str("APP_DATABASE_ROLE", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -209,6 +218,8 @@ SPECTACULAR_SETTINGS = {
         "EntryKindEnum": "escrow.models.ledger.EntryKind",
         "AttachmentKindEnum": "escrow.models.payouts.AttachmentKind",
         "StatementLineKindEnum": [("bill", "bill"), ("payment", "payment")],
+        "RoleGrantStatusEnum": "communities.models.RoleGrantStatus",
+        "PayoutStatusEnum": "escrow.models.payouts.PayoutStatus",
     },
 }
 

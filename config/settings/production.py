@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from common.env import env_bool, env_int
 
 from .base import *  # noqa: F403
-from .base import DEBUG, SECRET_KEY
+from .base import CACHE_URL, DEBUG, SECRET_KEY
 
 if not SECRET_KEY and not DEBUG:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
@@ -25,3 +25,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Log-in limits (allauth) live in the default cache and must hold across workers:
+# without Redis, the database (table created by accounts' migrations).
+if not CACHE_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "gongguan_cache"}
+    }

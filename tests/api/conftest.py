@@ -52,6 +52,23 @@ def committee_seat(world, compound=None) -> Membership:
     return Membership.objects.get(user=world.committee2, compound=compound or world.a)
 
 
+def pending_grant(world):
+    """A committee seat for the stranger in compound A, asked for by a second street
+    admin (so the world's street admin may refuse it); made on first use."""
+    from communities import services
+    from communities.models import RoleGrant
+    from tests.factories import make_user
+
+    grant = RoleGrant.objects.filter(user=world.stranger, compound=world.a).first()
+    if grant is None:
+        asker = make_user(name="另一位街道管理员")
+        services.membership_create(user=asker, role="street_admin", street_office=world.office, actor=None)
+        grant = services.role_grant_request(
+            user=world.stranger, role="committee_member", compound=world.a, actor=asker
+        )
+    return grant
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """One method on one URL of compound A, with a valid body for writes.
@@ -136,6 +153,14 @@ ENDPOINTS = [
         lambda w, s: api(s, f"memberships/{committee_seat(w).pk}/end/"),
         body=lambda w, tag: {},
         state=lambda w: committee_seat(w).end_date,
+    ),
+    Endpoint("role_grant_list", "GET", lambda w, s: api(s, "role-grants/")),
+    Endpoint(
+        "role_grant_cancel",
+        "POST",
+        lambda w, s: api(s, f"role-grants/{pending_grant(w).pk}/cancel/"),
+        body=lambda w, tag: {},
+        state=lambda w: pending_grant(w).status,
     ),
 ]
 BY_NAME = {e.name: e for e in ENDPOINTS}

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from communities.models import AuditEvent, Building, DutyListVersion, Membership, Unit
+from communities.models import AuditEvent, Building, DutyListVersion, Membership, RoleGrant, Unit
 from tests.api.conftest import api, call, committee_seat, duty_items
 
 
@@ -150,10 +150,12 @@ def test_membership_create_accepts_a_phone_as_people_type_it(world, phone_as_typ
     typed = phone_as_typed.format(
         local=local, spaced=f"{local[:3]} {local[3:7]} {local[7:]}", dashed=f"{local[:3]}-{local[3:]}"
     )
+    # A committee seat signs payouts: the answer is the request a second admin confirms (202).
     response = call(
         world.street_admin, "POST", api(world.a.slug, "memberships/"), _new_membership(world, phone=typed)
     )
-    assert response.status_code == 201, response.json()
+    assert response.status_code == 202, response.json()
+    assert RoleGrant.objects.get(pk=response.json()["id"]).user == world.stranger
 
 
 @pytest.mark.parametrize("role", ["owner", "street_admin", "street_inspector", "janitor"])

@@ -47,6 +47,8 @@ membership_list             403 404 404 404 404 404 404 200
 membership_create           403 404 404 404 404 404 404 201
 membership_retrieve         403 404 404 404 404 404 404 200
 membership_end              403 404 404 404 404 404 404 200
+role_grant_list             403 404 404 404 404 404 404 200
+role_grant_cancel           403 404 404 404 404 404 404 200
 """
 EXPECTED = {
     name: dict(zip(PERSONAS, map(int, codes), strict=True))

@@ -1,8 +1,9 @@
 """The OpenAPI schema is valid, documents the one error shape, and the API keeps to it.
 
-The schemathesis run is in-process (WSGI) against the public read endpoints; it is
-bounded (few examples, derandomised, no example database) so it stays fast and
-reproducible in CI.
+The schemathesis runs are in-process (WSGI): the public reads, and every operation of
+the API as an anonymous caller and as a logged-in member holding most roles (issue 11,
+item 7: no server error, no response outside the schema). They are bounded (few
+examples, derandomised, no example database) so they stay fast and reproducible in CI.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 import pytest
 import schemathesis
 import yaml
+from django.conf import settings as django_settings
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
@@ -42,6 +44,9 @@ OPERATIONS = {
     "membership_create",
     "membership_retrieve",
     "membership_end",
+    "role_grant_list",
+    "role_grant_confirm",
+    "role_grant_cancel",
 }
 PUBLIC_READS = [
     "compound_list",
@@ -164,5 +169,239 @@ def _check_operation(operation, *, real_slug: str) -> None:
             response = case.call_and_validate()
             paging = "page" in (case.query or {})  # a page past the end is a documented 404
             assert response.status_code == 200 or paging, response.text
+
+    check()
+
+
+# --------------------------------------------------------------------------- every operation
+# Every operation of the API (communities, escrow and the rest), as an anonymous caller
+# and as one member holding most roles, with generated input: no answer is a server
+# error, and every answer's status, content type and body match the schema. Each case
+# runs in a savepoint that is rolled back, so cases never see each other's writes.
+# Known escrow bugs (to be fixed in escrow, phase 2) are listed in KNOWN_SERVER_ERRORS.
+
+ALL_EXAMPLES = 6
+
+ALL_OPERATIONS = [
+    *sorted(OPERATIONS),
+    "escrow_arrears_list",
+    "escrow_collection_rates",
+    "escrow_payment_list",
+    "escrow_payment_record",
+    "escrow_statement_import_list",
+    "escrow_statement_import",
+    "escrow_statement_mapping_list",
+    "escrow_statement_mapping_create",
+    "escrow_suspense_list",
+    "escrow_suspense_assign",
+    "escrow_unit_statement",
+    "ledger_balances",
+    "ledger_chain_head",
+    "ledger_entry_list",
+    "v1_compounds_payouts_list",
+    "v1_compounds_payouts_create",
+    "v1_compounds_payouts_retrieve",
+    "v1_compounds_payouts_partial_update",
+    "v1_compounds_payouts_approve_create",
+    "v1_compounds_payouts_attachments_list",
+    "v1_compounds_payouts_attachments_create",
+    "v1_compounds_payouts_attachments_download_retrieve",
+    "v1_compounds_payouts_order.pdf_retrieve",
+    "v1_compounds_payouts_pay_create",
+    "v1_compounds_payouts_reject_create",
+    "v1_compounds_payouts_signatures_list",
+    "v1_compounds_payouts_submit_create",
+    "v1_compounds_payouts_withdraw_create",
+    "v1_compounds_payouts_availability_retrieve",
+    "v1_compounds_payouts_inbox_list",
+    "payment_webhook",
+]
+
+# (persona or "*", operation) → the escrow bug it shows; fixed in escrow (phase 2), when
+# the strict xfail turns into a failure that says: remove the line.
+_PAYOUT_READS_UNDOCUMENTED_403 = (
+    "escrow bug (escrow/payout_api.py): an anonymous caller gets 403 'Authentication credentials "
+    "were not provided.' but the payout read operations document only 200 and 404 (ST103)"
+)
+KNOWN_FAILURES: dict[tuple[str, str], str] = {
+    ("anonymous", "v1_compounds_payouts_list"): _PAYOUT_READS_UNDOCUMENTED_403,
+    ("anonymous", "v1_compounds_payouts_retrieve"): _PAYOUT_READS_UNDOCUMENTED_403,
+    ("anonymous", "v1_compounds_payouts_attachments_list"): _PAYOUT_READS_UNDOCUMENTED_403,
+    ("anonymous", "v1_compounds_payouts_attachments_download_retrieve"): _PAYOUT_READS_UNDOCUMENTED_403,
+    ("anonymous", "v1_compounds_payouts_order.pdf_retrieve"): _PAYOUT_READS_UNDOCUMENTED_403,
+    ("anonymous", "v1_compounds_payouts_signatures_list"): _PAYOUT_READS_UNDOCUMENTED_403,
+    ("anonymous", "v1_compounds_payouts_availability_retrieve"): _PAYOUT_READS_UNDOCUMENTED_403,
+    ("anonymous", "v1_compounds_payouts_inbox_list"): _PAYOUT_READS_UNDOCUMENTED_403,
+}
+
+
+@pytest.fixture
+def api_world(world, settings, tmp_path):
+    """Compound A with an open escrow account, a draft payout with an invoice, a pending
+    role grant; and ``member``, one person holding most roles there."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from communities import services as community_services
+    from communities.models import Role
+    from escrow.demo_payouts import minimal_pdf
+    from escrow.models import PayoutCategory
+    from escrow.services import payouts
+    from escrow.services.ledger import escrow_account_open
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    escrow_account_open(
+        compound=world.a,
+        bank_name="湖北银行咸安支行",
+        account_name="尚城国际小区共管账户",
+        account_number="6222021234567890123",
+        opened_on=world.a.created_at.date(),
+        opening_balance_fen=1_000_000_00,
+        actor=None,
+    )
+    member = world.official
+    for role, org in (
+        (Role.COMMITTEE_CHAIR, {"compound": world.a}),
+        (Role.STREET_ADMIN, {"street_office": world.office}),
+    ):
+        community_services.membership_create(user=member, role=role, actor=None, **org)
+    payout = payouts.payout_file(
+        compound=world.a,
+        actor=world.staff,
+        attachments=[
+            ("invoice", SimpleUploadedFile("i.pdf", minimal_pdf("Invoice"), content_type="application/pdf"))
+        ],
+        category=PayoutCategory.REPAIR,
+        expense_account="",
+        payee_name="咸宁市利民水电维修部",
+        payee_account="6217 0012 3456 7890 123",
+        amount_fen=3_500_00,
+        purpose="3栋屋面防水维修",
+    )
+    grant = community_services.role_grant_request(
+        user=world.stranger, role=Role.COMMITTEE_MEMBER, compound=world.a, actor=world.street_admin
+    )
+    world.member = member
+    world.real_ids = {
+        "slug": world.a.slug,
+        "version": 1,
+        "building_id": world.building_a.pk,
+        "unit_id": world.unit_a.pk,
+        "membership_id": community_services.Membership.objects.filter(compound=world.a).first().pk,
+        "grant_id": grant.pk,
+        "id": payout.pk,
+        "attachment_pk": payout.attachments.first().pk,
+        "provider": "wechatpay",
+    }
+    return world
+
+
+def _session(user) -> tuple[dict, dict]:
+    """Cookies and headers of a logged-in session (the CSRF token DRF asks of a session
+    on unsafe methods). Cookies go in ``case.cookies``: the WSGI transport keeps its own jar."""
+    from django.middleware.csrf import _get_new_csrf_string
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    token = _get_new_csrf_string()
+    cookies = {
+        django_settings.SESSION_COOKIE_NAME: client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+        django_settings.CSRF_COOKIE_NAME: token,
+    }
+    return cookies, {"X-CSRFToken": token}
+
+
+def _rolled_back_savepoint():
+    """A savepoint for one case, marked like TestCase's own atomic blocks so that the
+    services' durable transactions may open inside it (as they do inside a test)."""
+    from django.db import transaction
+
+    block = transaction.atomic()
+    block._from_testcase = True
+    return block
+
+
+def _conformance_checks():
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    return [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+    ]
+
+
+_SCHEMA = None
+
+
+def _loaded_schema():
+    global _SCHEMA
+    if _SCHEMA is None:
+        _SCHEMA = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+        _SCHEMA.config.generation.update(
+            modes=[GenerationMode.POSITIVE], max_examples=ALL_EXAMPLES, database="none"
+        )
+    return _SCHEMA
+
+
+def _operation(operation_id: str):
+    [result] = list(_loaded_schema().include(operation_id=[operation_id]).get_all_operations())
+    return result.ok()
+
+
+def test_the_list_of_operations_is_complete(client):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    documented = {
+        op["operationId"]
+        for operations in schema["paths"].values()
+        for method, op in operations.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    }
+    assert documented == set(ALL_OPERATIONS)
+
+
+def _params():
+    for persona in ("anonymous", "member"):
+        for operation_id in ALL_OPERATIONS:
+            reason = KNOWN_FAILURES.get((persona, operation_id)) or KNOWN_FAILURES.get(("*", operation_id))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            yield pytest.param(persona, operation_id, marks=marks, id=f"{persona}-{operation_id}")
+
+
+@pytest.mark.parametrize(("persona", "operation_id"), list(_params()))
+def test_every_operation_conforms_to_the_schema(api_world, keep_connection_open, persona, operation_id):
+    from django.db import transaction
+
+    operation = _operation(operation_id)
+    cookies, headers = _session(api_world.member) if persona == "member" else ({}, {})
+    checks = _conformance_checks()
+
+    @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+    @settings(
+        max_examples=ALL_EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case):
+        for real in (False, True):
+            if real:
+                # Generated ids hardly ever exist: ask again about real rows too.
+                for key in case.path_parameters or {}:
+                    if key in api_world.real_ids:
+                        case.path_parameters[key] = api_world.real_ids[key]
+            if cookies:
+                case.cookies = {**(case.cookies or {}), **cookies}
+            with _rolled_back_savepoint():
+                response = case.call(headers=headers)
+                transaction.set_rollback(True)
+            case.validate_response(response, checks=checks, headers=headers)
 
     check()

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from communities.models import AuditEvent, Building, Membership, Role, Unit
+from communities.models import AuditEvent, Building, Membership, Role, RoleGrant, Unit
 from communities.selectors import current_duty_list
 from tests.api.conftest import api, api_client, committee_seat, duty_items
+from tests.security.helpers import second_street_admin, totp_code
 
 CLIENT_IP = "203.0.113.7"
 
@@ -106,19 +107,29 @@ def test_duty_list_revise_makes_a_new_version_and_keeps_the_old_one(world):
 
 
 def test_membership_create_attaches_the_role_to_the_compound(world):
+    # A committee seat signs payouts: one admin asks (202), a second confirms with a
+    # fresh TOTP code, and only then does the person hold the role.
     response = _as(world.street_admin).post(
         api(world.a.slug, "memberships/"),
         {"phone": world.stranger.phone, "role": Role.COMMITTEE_MEMBER, "title": "委员"},
         format="json",
     )
-    assert response.status_code == 201
+    assert response.status_code == 202
+    grant = RoleGrant.objects.get(pk=response.json()["id"])
+    assert_audited("role_grant.request", actor=world.street_admin, compound=world.a, obj=grant)
+    assert not Membership.objects.filter(user=world.stranger).exists()
+    second = second_street_admin(world)
+    response = _as(second).post(
+        api(world.a.slug, f"role-grants/{grant.pk}/confirm/"), {"totp": totp_code()}, format="json"
+    )
+    assert response.status_code == 201, response.json()
     membership = Membership.objects.get(pk=response.json()["id"])
     assert (membership.user, membership.compound, membership.role) == (
         world.stranger,
         world.a,
         "committee_member",
     )
-    assert_audited("membership.create", actor=world.street_admin, compound=world.a, obj=membership)
+    assert_audited("membership.create", actor=second, compound=world.a, obj=membership)
     # and the new member now has the role's powers
     me = api_client(world.stranger).get(api(world.a.slug, "me/")).json()
     assert [r["role"] for r in me["roles"]] == ["committee_member"]
@@ -137,11 +148,12 @@ def test_membership_create_company_and_community_roles_use_the_compound_s_organi
         {"phone": world.stranger.phone, "role": "community_secretary"},
         format="json",
     )
-    assert staff.status_code == secretary.status_code == 201
+    # Property staff do not sign: given at once. A secretary's seat waits for a second admin.
+    assert (staff.status_code, secretary.status_code) == (201, 202)
     staff_row = Membership.objects.get(pk=staff.json()["id"])
-    secretary_row = Membership.objects.get(pk=secretary.json()["id"])
+    secretary_grant = RoleGrant.objects.get(pk=secretary.json()["id"])
     assert (staff_row.company, staff_row.compound) == (world.company, world.a)
-    assert (secretary_row.community, secretary_row.compound) == (world.community, world.a)
+    assert (secretary_grant.community, secretary_grant.compound) == (world.community, world.a)
 
 
 def test_membership_end(world):

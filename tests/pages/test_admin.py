@@ -213,15 +213,15 @@ def test_it_gives_a_role_to_a_person_found_by_phone(world, office_admin):
         _url(Membership, "add"),
         {
             "user": person.phone.removeprefix("+86"),
-            "role": Role.COMMITTEE_MEMBER,
+            "role": Role.STEWARD,
             "compound": world.a.pk,
-            "title": "委员",
+            "title": "管家",
             "start_date": "2026-01-05",
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     membership = Membership.objects.get(user=person)
-    assert membership.party == "committee"
+    assert membership.party == "volunteers"
     assert AuditEvent.objects.filter(action="membership.create", object_id=str(membership.pk)).exists()
 
 
@@ -229,7 +229,7 @@ def test_it_names_the_field_a_role_is_missing(world, office_admin):
     person = make_user(name="新委员")
     response = office_admin.post(
         _url(Membership, "add"),
-        {"user": person.phone, "role": Role.COMMITTEE_MEMBER, "start_date": "2026-01-05"},
+        {"user": person.phone, "role": Role.STEWARD, "start_date": "2026-01-05"},
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["compound"]
@@ -237,7 +237,7 @@ def test_it_names_the_field_a_role_is_missing(world, office_admin):
         _url(Membership, "add"),
         {
             "user": "1380013800",
-            "role": Role.COMMITTEE_MEMBER,
+            "role": Role.STEWARD,
             "compound": world.a.pk,
             "start_date": "2026-01-05",
         },
