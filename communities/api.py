@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.stepup import second_factor_from_code, second_factor_from_session
 from common.api import error_responses
-from common.errors import NotFoundError, PermissionDeniedError
+from common.errors import NotFoundError
 from communities import selectors, services
 from communities.filters import MAX_ID, MembershipFilter, UnitFilter
 from communities.models import (
@@ -515,8 +515,7 @@ class RoleGrantConfirmApi(APIView):
         ),
         responses={
             201: MembershipSerializer,
-            **_errors(400, 403, 404),
-            409: OpenApiResponse(ErrorSerializer),
+            **_errors(400, 403, 404, 409),
         },
     )
     def post(self, request, slug, grant_id: int):
@@ -541,7 +540,7 @@ class RoleGrantCancelApi(APIView):
         parameters=[SLUG, _id_param("grant_id")],
         request=None,
         description="The person who asked withdraws the request, or another street-office admin refuses it.",
-        responses={200: RoleGrantSerializer, **_errors(403, 404), 409: OpenApiResponse(ErrorSerializer)},
+        responses={200: RoleGrantSerializer, **_errors(403, 404, 409)},
     )
     def post(self, request, slug, grant_id: int):
         compound, _standing = compound_for_api(request.user, slug, see=Capability.MANAGE_MEMBERSHIPS)

@@ -11,12 +11,12 @@ import datetime as dt
 import io
 
 import pytest
+from communities.management.commands.seed_demo import Seeder
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from communities.management.commands.seed_demo import Seeder
 from communities.models import Compound
 from meetings import selectors
 from meetings.demo import SLUGS, seed_meetings_demo

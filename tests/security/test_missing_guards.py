@@ -11,6 +11,11 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from escrow.demo_payouts import minimal_pdf
+from escrow.services.billing import bills_generate
+from escrow.services.payments import payment_record, suspense_assign
+from escrow.services.webhooks import WebhookSignatureError, sign, verify
+from escrow.verification import ledger_verify
 
 from accounts.stepup import SecondFactor
 from common.errors import ApplicationError, ConflictError
@@ -18,16 +23,11 @@ from communities import services as community_services
 from communities.models import Membership, Role
 from communities.permissions import standing_in
 from escrow import billing_selectors
-from escrow.demo_payouts import minimal_pdf
 from escrow.models import EscrowAccount, Payment, PayoutCategory, PayoutRequest, PayoutStatus
 from escrow.models.payouts import PayoutAttachment
 from escrow.services import payouts
-from escrow.services.billing import bills_generate
 from escrow.services.imports import StatementImportError, statement_import, statement_mapping_save
 from escrow.services.ledger import escrow_account_open
-from escrow.services.payments import payment_record, suspense_assign
-from escrow.services.webhooks import WebhookSignatureError, sign, verify
-from escrow.verification import ledger_verify
 
 JAN = dt.date(2026, 1, 1)
 
@@ -276,7 +276,6 @@ def test_verify_ledger_reports_a_paid_payout_whose_content_no_longer_matches_its
 
 def _signed_post(secret: bytes, body: bytes):
     from django.test import Client
-
     from escrow.services.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
     stamp = str(int(timezone.now().timestamp()))
