@@ -6,9 +6,8 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.utils.translation import gettext as _
-from django.views.defaults import page_not_found
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
@@ -76,10 +75,3 @@ def exception_handler(exc, context):
         detail = getattr(exc, "detail", None)
         response.data = error_body(str(detail) if detail is not None else str(exc))
     return response
-
-
-def api_aware_page_not_found(request, exception):
-    """Unrouted /api/ URLs answer the one error shape, like every other API failure."""
-    if request.path.startswith("/api/"):
-        return JsonResponse(error_body(_("Not found.")), status=404)
-    return page_not_found(request, exception)

@@ -24,4 +24,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
-handler404 = "common.api.api_aware_page_not_found"
+# Error pages in the site's layout (the API keeps its one error shape): common.error_pages.
+handler400 = "common.error_pages.bad_request"
+handler403 = "common.error_pages.permission_denied"
+handler404 = "common.error_pages.page_not_found"
+handler500 = "common.error_pages.server_error"

@@ -266,3 +266,9 @@ CELERY_BEAT_SCHEDULE["escrow-disclosures-flag-overdue"] = {
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Payout evidence: the largest invoice or quote accepted.
 PAYOUT_ATTACHMENT_MAX_BYTES = env_int("PAYOUT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+
+# --- Error pages and the demo ---------------------------------------------------------
+CSRF_FAILURE_VIEW = "common.error_pages.csrf_failure"
+# The demo's conveniences (e.g. `manage.py demo_totp`): on for `make run` only; a system
+# check flags it under `check --deploy`.
+DEMO_MODE = env_bool("DEMO_MODE", False)

@@ -729,7 +729,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--force", action="store_true", help="Seed even though DEBUG is off (never on a real deployment)."
+            "--force",
+            action="store_true",
+            help="Seed even outside DEBUG and DEMO_MODE (never on a real deployment).",
         )
         parser.add_argument(
             "--if-empty",
@@ -738,9 +740,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, force: bool, if_empty: bool, **options):
-        if not settings.DEBUG and not force:
+        if not (settings.DEBUG or settings.DEMO_MODE) and not force:
             raise CommandError(
-                "seed_demo refuses to run with DEBUG off: it creates log-ins with a published password. "
+                "seed_demo refuses to run outside DEBUG or DEMO_MODE: it creates log-ins with a published "
+                "password. "
                 "Use --force only on a throw-away database."
             )
         if if_empty and Compound.objects.exists():
