@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import mfa_return
+
 admin.site.site_header = _("Gongguan administration")
 admin.site.site_title = _("Gongguan")
 admin.site.index_title = _("Street office administration")
@@ -15,6 +17,8 @@ api_v1 = [
 urlpatterns = [
     path("", include("communities.urls")),
     path("", include("escrow.urls")),
+    # allauth's TOTP activation, remembering the page to return to (accounts.mfa_return).
+    path("accounts/2fa/totp/activate/", mfa_return.activate_totp, name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),
     path("notifications/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -174,6 +174,12 @@ ACCOUNT_ALLOW_SIGNUPS = env_bool("ACCOUNT_ALLOW_SIGNUPS", False)
 ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "共管 Gongguan"
+# A wrong code and a code already used read differently (accounts/mfa_forms.py).
+MFA_FORMS = {
+    "authenticate": "accounts.mfa_forms.CodeAuthenticateForm",
+    "reauthenticate": "accounts.mfa_forms.CodeReauthenticateForm",
+    "activate_totp": "accounts.mfa_forms.CodeActivateTOTPForm",
+}
 
 # --- API
 REST_FRAMEWORK = {
