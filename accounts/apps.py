@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from allauth.mfa import signals
 
+        from accounts import checks  # noqa: F401 - registers the system checks
         from accounts.mfa_return import count_activation_as_a_fresh_factor
 
         signals.authenticator_added.connect(

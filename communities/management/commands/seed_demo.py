@@ -39,6 +39,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
+from accounts.demo import DEMO_TOTP_SECRET, enrol_demo_signers
 from accounts.models import User
 from communities import services
 from communities.models import (
@@ -754,6 +755,7 @@ class Command(BaseCommand):
         _skip_waiting_for_the_disk()
         seeder = Seeder(out=self.stdout)
         seeder.run()
+        enrol_demo_signers()  # the demo's authenticator app: accounts/demo.py
         elapsed = time.perf_counter() - started
         if seeder.created:
             summary = ", ".join(f"{n} {kind}" for kind, n in sorted(seeder.created.items()))
@@ -765,3 +767,7 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Demo log-ins (phone or e-mail, password {DEMO_PASSWORD}):")
         self.stdout.write(login_table())
+        self.stdout.write(
+            f"Signers (committee, community, chair) have an authenticator app with the secret "
+            f"{DEMO_TOTP_SECRET}: `python manage.py demo_totp EMAIL` prints the current code."
+        )
