@@ -91,6 +91,7 @@ def compound_public(request, slug):
             "duty_groups": selectors.duties_by_party(duty_list),
             "steward_count": selectors.steward_count(compound),
             "is_member": is_member,
+            **selectors.people_serving(compound, public=True),
             **_public_funds_context(compound),
         },
     )
@@ -169,6 +170,7 @@ def compound_members_page(request, slug):
             "versions": selectors.duty_list_versions(compound).select_related("created_by"),
             "members": _members_list(compound, standing),
             "can_edit_duties": standing.can(Capability.EDIT_DUTIES),
+            **selectors.people_serving(compound, public=False),
             "caps": {str(c) for c in standing.capabilities},
         },
     )
