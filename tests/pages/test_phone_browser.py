@@ -12,7 +12,17 @@ from tests.pages.small_world import page_paths, small_world
 pytestmark = pytest.mark.browser
 WIDTH = 360
 
-ROLES = ["resident", "staff", "manager", "committee", "chair", "official", "secretary", "steward", "street_admin"]
+ROLES = [
+    "resident",
+    "staff",
+    "manager",
+    "committee",
+    "chair",
+    "official",
+    "secretary",
+    "steward",
+    "street_admin",
+]
 
 
 def _phone(browser, live_server, user):

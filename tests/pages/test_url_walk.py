@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
@@ -117,7 +118,7 @@ def test_every_page_as_every_role_is_chinese_and_never_a_debug_page(walk):
 
 
 def test_make_run_serves_the_demo_with_debug_off():
-    makefile = open("Makefile", encoding="utf-8").read()
+    makefile = (settings.BASE_DIR / "Makefile").read_text(encoding="utf-8")
     demo_env = re.search(r"^DEMO_ENV := (.*)$", makefile, re.M).group(1)
     assert "DEBUG=false" in demo_env and "DEMO_MODE=true" in demo_env
     run = re.search(r"^run:.*?\n((?:\t.*\n)+)", makefile, re.M).group(1)
