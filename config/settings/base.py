@@ -172,7 +172,9 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ALLOW_SIGNUPS = env_bool("ACCOUNT_ALLOW_SIGNUPS", False)
 # SMS and e-mail codes as residents expect them: six digits.
 ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# WebAuthn: security keys and passkeys (a phone's fingerprint or face) sign like TOTP does
+# (accounts.stepup.STRONG_METHODS). Browsers allow them on https and on localhost.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "共管 Gongguan"
 # A wrong code and a code already used read differently (accounts/mfa_forms.py).
 MFA_FORMS = {

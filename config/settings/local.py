@@ -18,3 +18,5 @@ from .base import SECRET_KEY as _SECRET_KEY
 SECRET_KEY = _SECRET_KEY or "local-development-only-not-secret"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# The demo on plain http (a LAN address, not only localhost): accept WebAuthn's origin.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
