@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from common.money import format_yuan
 from communities.models import Role, Unit, UnitOwnership, _active_q
-from communities.permissions import Capability, Standing
+from communities.permissions import Capability, Standing, role_labels
 from communities.selectors import my_compounds
 
 LAST_PAYMENTS = 3
@@ -44,10 +44,6 @@ class HomeCompound:
     links: list[Link] = field(default_factory=list)
     latest_disclosure: Link | None = None
     street: bool = False  # a street-office role: the street dashboard's place on the page
-
-
-def _role_labels(roles: set[str]) -> list[str]:
-    return [role.label for role in Role if role.value in roles]
 
 
 def _has_escrow(compound) -> bool:
@@ -175,7 +171,7 @@ def home_for(user) -> list[HomeCompound]:
         owner = Role.OWNER in standing.roles
         block = HomeCompound(
             compound=compound,
-            roles=_role_labels(standing.roles),
+            roles=role_labels(standing.roles),
             street=bool(STREET_ROLES & standing.roles),
         )
         if escrow:

@@ -275,9 +275,14 @@ class CapabilityDenied(Http404):
         return roles_with(self.capability)
 
 
+def role_labels(roles) -> list[str]:
+    """Labels of ``roles`` in the order of the Role enum, so pages list them the same way."""
+    return [role.label for role in Role if role.value in roles]
+
+
 def roles_with(capability: Capability) -> list[str]:
-    """Labels of the roles that hold ``capability``, in the order of the Role enum."""
-    return [role.label for role in Role if capability in ROLE_CAPABILITIES.get(role.value, ())]
+    """Labels of the roles that hold ``capability``."""
+    return role_labels({role for role, caps in ROLE_CAPABILITIES.items() if capability in caps})
 
 
 def access_compound(
