@@ -89,3 +89,13 @@ def test_a_wrong_code_and_a_used_code_read_differently(world):
     again = client.post(url, {"code": code}).content.decode()
     assert "That code was already used" in again
     assert "That code is not right" not in again
+
+
+def test_the_password_check_before_setup_says_why(world):
+    client = Client()
+    client.force_login(world.committee)
+    html = client.get(
+        reverse("account_reauthenticate"), {"next": reverse("mfa_activate_totp")}
+    ).content.decode()
+    assert "Before an authenticator app or security key is added to your account" in html
+    assert 'name="password"' in html
