@@ -61,6 +61,7 @@ migrate: install var
 run: migrate
 	$(DEMO_ENV) $(MANAGE) seed_demo --if-empty
 	@echo "Gongguan: http://$(HOST):$(PORT)/  (public page of 尚城国际: http://$(HOST):$(PORT)/c/shangcheng/)"
+	@echo "A signer's authenticator code: $(RUN_ENV) DEMO_MODE=true $(MANAGE) demo_totp committee@example.com"
 	$(DEMO_ENV) $(MANAGE) runserver $(HOST):$(PORT)
 
 dev: migrate
