@@ -15,12 +15,17 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 RUN_ENV := DJANGO_SETTINGS_MODULE=config.settings.local DATABASE_URL=$(RUN_DATABASE_URL) CELERY_BROKER_URL=$(RUN_BROKER_URL)
+# `make run` is the demo: the site's own error pages (DEBUG off) and the demo's conveniences
+# (DEMO_MODE). `make dev` is the same server with Django's debug pages, for developers.
+DEMO_ENV := $(RUN_ENV) DEBUG=false DEMO_MODE=true
+DEV_ENV := $(RUN_ENV) DEBUG=true DEMO_MODE=true
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint bench worker beat install install-dev migrate need-broker clean messages
+.PHONY: help run dev test lint bench worker beat install install-dev migrate need-broker clean messages
 
 help:
 	@echo "make run     set up .venv, migrate, seed the demo if empty, serve http://$(HOST):$(PORT)"
+	@echo "make dev     like run, with DEBUG on (Django's debug pages), for developers"
 	@echo "make test    the test suite (uses DATABASE_URL / CELERY_BROKER_URL from the environment)"
 	@echo "make lint    ruff check, ruff format --check, the import layers (lint-imports), makemigrations --check"
 	@echo "make worker  a Celery worker (needs CELERY_BROKER_URL)"
@@ -54,9 +59,14 @@ migrate: install var
 # Translations are loaded from the committed .mo files: nothing here runs
 # compilemessages, so GNU gettext is not needed on the user's machine.
 run: migrate
-	$(RUN_ENV) $(MANAGE) seed_demo --if-empty
+	$(DEMO_ENV) $(MANAGE) seed_demo --if-empty
 	@echo "Gongguan: http://$(HOST):$(PORT)/  (public page of 尚城国际: http://$(HOST):$(PORT)/c/shangcheng/)"
-	$(RUN_ENV) $(MANAGE) runserver $(HOST):$(PORT)
+	@echo "A signer's authenticator code: $(RUN_ENV) DEMO_MODE=true $(MANAGE) demo_totp committee@example.com"
+	$(DEMO_ENV) $(MANAGE) runserver $(HOST):$(PORT)
+
+dev: migrate
+	$(DEV_ENV) $(MANAGE) seed_demo --if-empty
+	$(DEV_ENV) $(MANAGE) runserver $(HOST):$(PORT)
 
 # pytest exits 5 when it collects no tests: a broken selection, never a pass.
 test: install-dev var

@@ -19,3 +19,11 @@ class AccountsConfig(AppConfig):
 
         mark_code_used.__wrapped_by_gongguan__ = True
         TOTP._mark_code_used = mark_code_used
+
+        from allauth.mfa import signals
+
+        from accounts.mfa_return import count_activation_as_a_fresh_factor
+
+        signals.authenticator_added.connect(
+            count_activation_as_a_fresh_factor, dispatch_uid="gongguan.activation_counts"
+        )

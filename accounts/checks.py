@@ -1,4 +1,4 @@
-"""System checks of the security settings (``manage.py check --deploy`` runs them)."""
+"""System checks of the security settings and the demo mode (``manage.py check --deploy`` runs them)."""
 
 from __future__ import annotations
 
@@ -66,6 +66,21 @@ def check_two_database_roles(app_configs, **kwargs):
             Warning(
                 f"DATABASE_URL connects as {database.get('USER')!r}, not as APP_DATABASE_ROLE={role!r}.",
                 id="accounts.W004",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def demo_mode_is_off(app_configs, **kwargs):
+    """Demo mode publishes a second factor (manage.py demo_totp): never on a real site."""
+    if getattr(settings, "DEMO_MODE", False):
+        return [
+            Warning(
+                "DEMO_MODE is on: `manage.py demo_totp` prints the demo signers' authenticator codes "
+                "and seed_demo may create log-ins with a published password.",
+                hint="Set DEMO_MODE=false (the default) outside `make run`.",
+                id="accounts.W001",
             )
         ]
     return []

@@ -6,10 +6,9 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import serializers, status
@@ -125,38 +124,3 @@ def exception_handler(exc, context):
         detail = getattr(exc, "detail", None)
         response.data = error_body(str(detail) if detail is not None else str(exc))
     return response
-
-
-def api_aware_page_not_found(request, exception):
-    """Unrouted /api/ URLs answer the one error shape, like every other API failure."""
-    if request.path.startswith("/api/"):
-        return JsonResponse(error_body(_("Not found.")), status=404)
-    return page_not_found(request, exception)
-
-
-# Django's own answers (a request it refuses before or around the view, an unhandled
-# exception) are HTML pages; on /api/ they too take the one error shape.
-
-
-def _is_api(request) -> bool:
-    return request.path.startswith("/api/")
-
-
-def api_aware_bad_request(request, exception):
-    if _is_api(request):
-        return JsonResponse(error_body(_("Bad request.")), status=400)
-    return bad_request(request, exception)
-
-
-def api_aware_permission_denied(request, exception):
-    if _is_api(request):
-        return JsonResponse(error_body(_("You do not have permission to perform this action.")), status=403)
-    return permission_denied(request, exception)
-
-
-def api_aware_server_error(request):
-    if _is_api(request):
-        return JsonResponse(
-            error_body(_("Server error: the request was not completed. Try again later.")), status=500
-        )
-    return server_error(request)

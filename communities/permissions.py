@@ -334,11 +334,42 @@ def standing_in(user, compound: Compound, on=None) -> Standing:
     return standing
 
 
+class CapabilityDenied(Http404):
+    """A person with standing in the compound asked for a page their roles may not use.
+
+    Pages answer it with a 403 naming the roles that may (``common.error_pages``). It is
+    an ``Http404`` on purpose: every API caller turns ``Http404`` into its 404, so the
+    API keeps answering "not found" without knowing about this class.
+    """
+
+    def __init__(self, compound: Compound, capability: Capability):
+        super().__init__("capability")
+        self.compound = compound
+        self.capability = capability
+
+    @property
+    def role_labels(self) -> list[str]:
+        return roles_with(self.capability)
+
+
+def role_labels(roles) -> list[str]:
+    """Labels of ``roles`` in the order of the Role enum, so pages list them the same way."""
+    return [role.label for role in Role if role.value in roles]
+
+
+def roles_with(capability: Capability) -> list[str]:
+    """Labels of the roles that hold ``capability``."""
+    return role_labels({role for role, caps in ROLE_CAPABILITIES.items() if capability in caps})
+
+
 def access_compound(
     user, slug: str, capability: Capability = Capability.VIEW_MEMBERS_AREA
 ) -> tuple[Compound, Standing]:
-    """The compound with this slug if the user may use ``capability`` there; otherwise
-    ``Http404`` — the same answer as for a slug that does not exist."""
+    """The compound with this slug if the user may use ``capability`` there.
+
+    No such compound, or no standing in it: ``Http404``, the same answer for both. Standing
+    but not this capability: ``CapabilityDenied`` (a 403 page saying who may; a 404 in the API).
+    """
     compound = (
         Compound.objects.select_related("community", "community__street_office").filter(slug=slug).first()
     )
@@ -346,6 +377,8 @@ def access_compound(
         raise Http404
     standing = standing_in(user, compound)
     if not standing.can(capability):
+        if standing.roles:
+            raise CapabilityDenied(compound, capability)
         raise Http404
     return compound, standing
 

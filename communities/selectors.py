@@ -173,3 +173,111 @@ def role_grants_in(compound: Compound) -> QuerySet[RoleGrant]:
     return RoleGrant.objects.filter(compound=compound).select_related(
         "user", "requested_by", "decided_by", "community", "compound", "street_office", "company"
     )
+
+
+# --------------------------------------------------------------------------- who serves the residents
+
+
+@dataclass
+class Person:
+    """A name and a phone number as a page may show them (masked on public pages)."""
+
+    name: str
+    phone: str
+
+
+@dataclass
+class PartyNode:
+    level: str  # PartyUnit.Level label
+    name: str
+    secretary: Person | None
+    building: str = ""
+    children: list[PartyNode] | None = None
+
+
+@dataclass
+class StewardRow:
+    building: str
+    stewards: list[Person]
+
+
+def _person(user, *, public: bool) -> Person:
+    from common.phone import mask_phone
+
+    phone = user.phone or ""
+    return Person(
+        name=user.display_name or "",
+        phone=(mask_phone(phone) if public else phone) if phone else "",
+    )
+
+
+def party_structure(compound: Compound, *, public: bool) -> PartyNode | None:
+    """三级组织架构 of a compound: the community's party organisation, the compound's branch
+    and the building groups under it (two queries). None when the branch is not recorded."""
+    from communities.models import PartyUnit
+
+    Level = PartyUnit.Level
+    branch = (
+        PartyUnit.objects.filter(level=Level.COMPOUND_BRANCH, compound=compound)
+        .select_related("secretary", "parent__secretary")
+        .order_by("pk")
+        .first()
+    )
+    if branch is None:
+        return None
+    groups = (
+        PartyUnit.objects.filter(level=Level.BUILDING_GROUP, compound=compound)
+        .select_related("secretary", "building")
+        .order_by("building__sort_key", "building__name", "pk")
+    )
+
+    def node(unit, children=None) -> PartyNode:
+        return PartyNode(
+            level=unit.get_level_display(),
+            name=unit.name,
+            secretary=_person(unit.secretary, public=public) if unit.secretary_id else None,
+            building=unit.building.name if unit.building_id else "",
+            children=children,
+        )
+
+    branch_node = node(branch, [node(g) for g in groups])
+    return node(branch.parent, [branch_node]) if branch.parent_id else branch_node
+
+
+def stewards_by_building(compound: Compound, *, public: bool) -> list[StewardRow]:
+    """The stewards (桂乡管家) of each building, buildings in their usual order; phones masked
+    on public pages (one query)."""
+    from communities.models import StewardAssignment
+
+    rows: dict[int, StewardRow] = {}
+    assignments = (
+        StewardAssignment.objects.filter(
+            compound=compound, membership__in=Membership.objects.filter(_active_q())
+        )
+        .select_related("building", "membership__user")
+        .order_by("building__sort_key", "building__name", "membership__start_date", "pk")
+    )
+    for a in assignments:
+        row = rows.setdefault(a.building_id, StewardRow(building=a.building.name, stewards=[]))
+        row.stewards.append(_person(a.membership.user, public=public))
+    return list(rows.values())
+
+
+def compound_secretaries(compound: Compound, *, public: bool) -> list[Person]:
+    """The community's dedicated secretaries (专职秘书) assigned to this compound."""
+    return [
+        _person(m.user, public=public)
+        for m in Membership.objects.filter(_active_q(), compound=compound, role=Role.COMMUNITY_SECRETARY)
+        .select_related("user")
+        .order_by("start_date", "pk")
+    ]
+
+
+def people_serving(compound: Compound, *, public: bool) -> dict:
+    """Context for communities/_people_serving.html."""
+    return {
+        "party": party_structure(compound, public=public),
+        "steward_rows": stewards_by_building(compound, public=public),
+        "secretaries": compound_secretaries(compound, public=public),
+        "people_public": public,
+    }

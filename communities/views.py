@@ -40,15 +40,25 @@ def _person_name(user) -> str:
 
 
 def home(request):
-    """Anonymous: the pilot compounds and their public pages. Logged in: my compounds
-    and my roles in each."""
+    """Anonymous: the pilot compounds and their public pages. Logged in: per compound, what
+    waits for me, my flats (balance due, last payments) and the pages I use, one tap away
+    (communities.home)."""
     if not request.user.is_authenticated:
         return render(request, "communities/landing.html", {"compounds": selectors.pilot_compounds()})
-    mine = [
-        {"compound": item.compound, "roles": _role_labels(item.standing.roles)}
-        for item in selectors.my_compounds(request.user)
-    ]
-    return render(request, "communities/home.html", {"mine": mine, "compounds": selectors.pilot_compounds()})
+    from communities.home import home_for, unread_notifications
+
+    mine = home_for(request.user)
+    unread, notifications = unread_notifications(request.user)
+    return render(
+        request,
+        "communities/home.html",
+        {
+            "mine": mine,
+            "unread": unread,
+            "notifications": notifications,
+            "compounds": [] if mine else selectors.pilot_compounds(),
+        },
+    )
 
 
 def _members_list(compound: Compound, standing: Standing) -> list[dict] | None:
@@ -87,6 +97,7 @@ def compound_members_page(request, slug):
             "versions": selectors.duty_list_versions(compound).select_related("created_by"),
             "members": _members_list(compound, standing),
             "can_edit_duties": standing.can(Capability.EDIT_DUTIES),
+            **selectors.people_serving(compound, public=False),
             "caps": {str(c) for c in standing.capabilities},
         },
     )

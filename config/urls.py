@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import mfa_return
+
 admin.site.site_header = _("Gongguan administration")
 admin.site.site_title = _("Gongguan")
 admin.site.index_title = _("Street office administration")
@@ -20,6 +22,8 @@ urlpatterns = [
     path("", include("escrow.urls")),
     path("", include("meetings.urls")),
     path("", include("assessments.urls")),
+    # allauth's TOTP activation, remembering the page to return to (accounts.mfa_return).
+    path("accounts/2fa/totp/activate/", mfa_return.activate_totp, name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),
     path("notifications/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -30,7 +34,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
-handler400 = "common.api.api_aware_bad_request"
-handler403 = "common.api.api_aware_permission_denied"
-handler404 = "common.api.api_aware_page_not_found"
-handler500 = "common.api.api_aware_server_error"
+# Error pages in the site's layout (the API keeps its one error shape): common.error_pages.
+handler400 = "common.error_pages.bad_request"
+handler403 = "common.error_pages.permission_denied"
+handler404 = "common.error_pages.page_not_found"
+handler500 = "common.error_pages.server_error"

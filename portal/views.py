@@ -48,6 +48,7 @@ def compound_public(request, slug):
             "duty_groups": selectors.duties_by_party(duty_list),
             "steward_count": selectors.steward_count(compound),
             "is_member": is_member,
+            **selectors.people_serving(compound, public=True),
             **_public_funds_context(compound),
         },
     )

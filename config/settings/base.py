@@ -188,8 +188,16 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ALLOW_SIGNUPS = env_bool("ACCOUNT_ALLOW_SIGNUPS", False)
 # SMS and e-mail codes as residents expect them: six digits.
 ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# WebAuthn: security keys and passkeys (a phone's fingerprint or face) sign like TOTP does
+# (accounts.stepup.STRONG_METHODS). Browsers allow them on https and on localhost.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "共管 Gongguan"
+# A wrong code and a code already used read differently (accounts/mfa_forms.py).
+MFA_FORMS = {
+    "authenticate": "accounts.mfa_forms.CodeAuthenticateForm",
+    "reauthenticate": "accounts.mfa_forms.CodeReauthenticateForm",
+    "activate_totp": "accounts.mfa_forms.CodeActivateTOTPForm",
+}
 
 # --- API
 REST_FRAMEWORK = {
@@ -299,3 +307,8 @@ CELERY_BEAT_SCHEDULE["assessments-repairs-remind"] = {
     "task": "assessments.repairs_remind",
     "schedule": crontab(minute="*/15"),
 }
+# --- Error pages and the demo ---------------------------------------------------------
+CSRF_FAILURE_VIEW = "common.error_pages.csrf_failure"
+# The demo's conveniences (e.g. `manage.py demo_totp`): on for `make run` only; a system
+# check flags it under `check --deploy`.
+DEMO_MODE = env_bool("DEMO_MODE", False)

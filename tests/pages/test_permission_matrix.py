@@ -1,5 +1,8 @@
-"""Every page, every persona: 200, a redirect to log in, or 404 (never 403: a page
-the user may not see answers exactly like a missing one)."""
+"""Every page, every persona: 200, a redirect to log in, 404 or 403.
+
+A compound the user has no standing in answers exactly like a missing one (404); inside a
+compound they belong to, a page their roles may not use answers 403 and says who may
+(issue 16: this used to be a 404 too)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from django.urls import reverse
 
 from tests.pages.helpers import client_for, page_urls
 
-OK, LOGIN, NOT_FOUND = 200, "login", 404
+OK, LOGIN, FORBIDDEN, NOT_FOUND = 200, "login", 403, 404
 
 PERSONAS = [
     "anonymous",
@@ -39,9 +42,9 @@ EXPECTED = {
         "anonymous": LOGIN,
         "stranger": NOT_FOUND,
         "outsider": NOT_FOUND,
-        "resident": NOT_FOUND,
-        "company_staff": NOT_FOUND,
-        "committee_member": NOT_FOUND,
+        "resident": FORBIDDEN,
+        "company_staff": FORBIDDEN,
+        "committee_member": FORBIDDEN,
         "community_official": OK,
         "street_admin": OK,
     },

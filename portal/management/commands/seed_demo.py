@@ -39,6 +39,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
+from accounts.demo import DEMO_TOTP_SECRET, enrol_demo_signers
 from accounts.models import User
 from communities import services
 from communities.models import (
@@ -724,7 +725,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--force", action="store_true", help="Seed even though DEBUG is off (never on a real deployment)."
+            "--force",
+            action="store_true",
+            help="Seed even outside DEBUG and DEMO_MODE (never on a real deployment).",
         )
         parser.add_argument(
             "--if-empty",
@@ -733,9 +736,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, force: bool, if_empty: bool, **options):
-        if not settings.DEBUG and not force:
+        if not (settings.DEBUG or settings.DEMO_MODE) and not force:
             raise CommandError(
-                "seed_demo refuses to run with DEBUG off: it creates log-ins with a published password. "
+                "seed_demo refuses to run outside DEBUG or DEMO_MODE: it creates log-ins with a published "
+                "password. "
                 "Use --force only on a throw-away database."
             )
         if if_empty and Compound.objects.exists():
@@ -746,6 +750,7 @@ class Command(BaseCommand):
         _skip_waiting_for_the_disk()
         seeder = Seeder(out=self.stdout)
         seeder.run()
+        enrol_demo_signers()  # the demo's authenticator app: accounts/demo.py
         elapsed = time.perf_counter() - started
         if seeder.created:
             summary = ", ".join(f"{n} {kind}" for kind, n in sorted(seeder.created.items()))
@@ -757,3 +762,7 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Demo log-ins (phone or e-mail, password {DEMO_PASSWORD}):")
         self.stdout.write(login_table())
+        self.stdout.write(
+            f"Signers (committee, community, chair) have an authenticator app with the secret "
+            f"{DEMO_TOTP_SECRET}: `python manage.py demo_totp EMAIL` prints the current code."
+        )
