@@ -15,6 +15,9 @@ from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.errors import PermissionDeniedError
 
 STRONG_METHODS = frozenset({"totp", "webauthn"})
 
@@ -128,3 +131,30 @@ def has_strong_mfa(user) -> bool:
     return Authenticator.objects.filter(
         user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
     ).exists()
+
+
+# The one check every signature (payouts, budgets, role grants, assessment sign-offs) makes.
+STEP_UP_WINDOW = dt.timedelta(minutes=5)
+
+
+class StepUpRequiredError(PermissionDeniedError):
+    """Signing needs a second factor (TOTP or WebAuthn) passed within the last five minutes."""
+
+
+def check_second_factor(second_factor: SecondFactor | None) -> SecondFactor:
+    """The signer's fresh strong second factor (TOTP or WebAuthn within ``STEP_UP_WINDOW``), or
+    ``StepUpRequiredError`` (403, ``extra.step_up``)."""
+    if second_factor is None or second_factor.method not in STRONG_METHODS:
+        raise StepUpRequiredError(
+            _(
+                "Signing needs your authenticator code (TOTP or security key; not a recovery code or password)."
+            ),
+            extra={"step_up": True},
+        )
+    age = timezone.now() - second_factor.at
+    if age > STEP_UP_WINDOW or age < -dt.timedelta(seconds=30):
+        raise StepUpRequiredError(
+            _("Your second factor was checked more than 5 minutes ago; confirm it again to sign."),
+            extra={"step_up": True},
+        )
+    return second_factor

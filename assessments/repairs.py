@@ -80,7 +80,7 @@ def _event(request, actor, action, note=""):
 
 
 def _photos(request, actor, uploads, field="photos"):
-    from escrow.attachments import read_checked
+    from common.attachments import read_checked
 
     uploads = list(uploads or [])
     if len(uploads) > MAX_PHOTOS:

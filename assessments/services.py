@@ -518,7 +518,7 @@ def score_submit(*, round: AssessmentRound, actor, scores: dict, photos: dict | 
     optional photos. Submitted once; the round closes when every scorer has scored.
 
     ``scores`` maps item id → {"points": …, "comment": …}; ``photos`` item id → uploads."""
-    from escrow.attachments import read_checked
+    from common.attachments import read_checked
 
     rnd = round
     _check_open(_lock_round(rnd).status)
@@ -779,7 +779,7 @@ def rounds_close_due(now: dt.datetime | None = None) -> list[int]:
 def round_signoff(*, round: AssessmentRound, actor, second_factor) -> RoundSignoff:
     """The committee chair or a community official signs the frozen result, behind
     step-up; with both signatures the round is published."""
-    from escrow.services.payouts import check_second_factor
+    from accounts.stepup import check_second_factor
 
     rnd = _lock_round(round)
     if rnd.status != RoundStatus.CLOSED:

@@ -260,7 +260,7 @@ def round_close(request, slug, pk):
 @require_POST
 def round_sign(request, slug, pk):
     """Sign the frozen result off, behind step-up (a TOTP check in the last 5 minutes)."""
-    from escrow.services.payouts import StepUpRequiredError, check_second_factor
+    from accounts.stepup import StepUpRequiredError, check_second_factor
 
     _compound, _standing, rnd = _round(request, slug, pk, Capability.SIGN_ASSESSMENT)
     here = services.round_url(rnd)

@@ -180,7 +180,7 @@ def run(report: Callable[[str, str], None]) -> None:
     if connection.vendor != "postgresql":
         report("assessments", "skipped: needs PostgreSQL (DATABASE_URL=postgres://…)")
         return
-    from tests.factories import make_world
+    from communities.testing import make_world
 
     closing = _closing(make_world())
     report(f"round close, {ANSWERS:,} survey answers: time", _ms(closing["seconds"]))

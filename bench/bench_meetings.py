@@ -48,7 +48,7 @@ def _ms(seconds: float) -> str:
 def _estate():
     from accounts.models import User
     from communities.models import Unit, UnitOwnership
-    from tests.factories import make_world
+    from communities.testing import make_world
 
     world = make_world()
     compound, building = world.a, world.building_a

@@ -337,7 +337,7 @@ def standing_in(user, compound: Compound, on=None) -> Standing:
 class CapabilityDenied(Http404):
     """A person with standing in the compound asked for a page their roles may not use.
 
-    Pages answer it with a 403 naming the roles that may (``common.error_pages``). It is
+    Pages answer it with a 403 naming the roles that may (``portal.error_pages``). It is
     an ``Http404`` on purpose: every API caller turns ``Http404`` into its 404, so the
     API keeps answering "not found" without knowing about this class.
     """

@@ -611,7 +611,7 @@ def role_grant_confirm(*, grant: RoleGrant, actor, second_factor) -> Membership:
     """A second person confirms a signing role, behind a fresh second factor; the
     membership is created now and everyone concerned is told."""
     # Imported here: the step-up rule lives with the payouts it guards.
-    from escrow.services.payouts import check_second_factor
+    from accounts.stepup import check_second_factor
 
     grant = _pending_grant_for_update(grant)
     if actor.pk in (grant.user_id, grant.requested_by_id):

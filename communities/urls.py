@@ -3,7 +3,6 @@ from django.urls import path
 from communities import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("c/<slug:slug>/members/", views.compound_members_page, name="compound-members"),
     path("c/<slug:slug>/duties/edit/", views.duty_list_edit, name="compound-duties-edit"),
 ]

@@ -39,28 +39,6 @@ def _person_name(user) -> str:
 # --------------------------------------------------------------------------- pages
 
 
-def home(request):
-    """Anonymous: the pilot compounds and their public pages. Logged in: per compound, what
-    waits for me, my flats (balance due, last payments) and the pages I use, one tap away
-    (communities.home)."""
-    if not request.user.is_authenticated:
-        return render(request, "communities/landing.html", {"compounds": selectors.pilot_compounds()})
-    from communities.home import home_for, unread_notifications
-
-    mine = home_for(request.user)
-    unread, notifications = unread_notifications(request.user)
-    return render(
-        request,
-        "communities/home.html",
-        {
-            "mine": mine,
-            "unread": unread,
-            "notifications": notifications,
-            "compounds": [] if mine else selectors.pilot_compounds(),
-        },
-    )
-
-
 def _members_list(compound: Compound, standing: Standing) -> list[dict] | None:
     if not standing.can(Capability.VIEW_MEMBERS_LIST):
         return None

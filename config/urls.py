@@ -34,8 +34,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
-# Error pages in the site's layout (the API keeps its one error shape): common.error_pages.
-handler400 = "common.error_pages.bad_request"
-handler403 = "common.error_pages.permission_denied"
-handler404 = "common.error_pages.page_not_found"
-handler500 = "common.error_pages.server_error"
+# Error pages in the site's layout (the API keeps its one error shape): portal.error_pages.
+handler400 = "portal.error_pages.bad_request"
+handler403 = "portal.error_pages.permission_denied"
+handler404 = "portal.error_pages.page_not_found"
+handler500 = "portal.error_pages.server_error"

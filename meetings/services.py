@@ -93,7 +93,7 @@ def _pick_party(
 
 
 def _photos_store(*, compound, actor, photos, topic=None, progress=None) -> list[TopicPhoto]:
-    from escrow.attachments import read_checked  # the project's one upload checker
+    from common.attachments import read_checked  # the project's one upload checker
 
     photos = list(photos or [])
     if len(photos) > MAX_PHOTOS:

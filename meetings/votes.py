@@ -379,7 +379,7 @@ def ballot_cast(*, vote: OwnersVote, unit: Unit, choice: str, actor) -> Ballot:
 @transaction.atomic(durable=True)
 def ballot_cast_by_proxy(*, vote: OwnersVote, unit: Unit, choice: str, owner, document, actor) -> Ballot:
     """委托: someone votes for an owner with the signed proxy document (PDF or a photo)."""
-    from escrow.attachments import read_checked  # the project's one upload checker
+    from common.attachments import read_checked  # the project's one upload checker
 
     vote = _vote_lock(vote)
     unit = _unit_of(vote, unit)

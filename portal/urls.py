@@ -5,5 +5,6 @@ from django.urls import path
 from portal import views
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("c/<slug:slug>/", views.compound_public, name="compound-public"),
 ]

@@ -16,6 +16,7 @@ from escrow.models import Category
 from escrow.transparency.ledger_selectors import public_funds
 from escrow.transparency.selectors import latest_published
 from escrow.transparency.views import detail_url, ledger_export_url
+from portal.home import home_for, unread_notifications
 
 
 def compound_public(request, slug):
@@ -83,3 +84,23 @@ def _public_funds_context(compound: Compound) -> dict:
         },
         "disclosures": [{"disclosure": d, "url": detail_url(d)} for d in latest_published(compound, 4)],
     }
+
+
+def home(request):
+    """Anonymous: the pilot compounds and their public pages. Logged in: per compound, what
+    waits for me, my flats (balance due, last payments) and the pages I use, one tap away
+    (portal.home)."""
+    if not request.user.is_authenticated:
+        return render(request, "communities/landing.html", {"compounds": selectors.pilot_compounds()})
+    mine = home_for(request.user)
+    unread, notifications = unread_notifications(request.user)
+    return render(
+        request,
+        "communities/home.html",
+        {
+            "mine": mine,
+            "unread": unread,
+            "notifications": notifications,
+            "compounds": [] if mine else selectors.pilot_compounds(),
+        },
+    )

@@ -11,7 +11,7 @@ from allauth.mfa.totp.internal.auth import validate_totp_code
 from django.core.checks import run_checks
 from django.core.management import CommandError, call_command
 
-from accounts.demo import DEMO_TOTP_SECRET, demo_signers, enrol_demo_signers
+from portal.demo_signers import DEMO_TOTP_SECRET, demo_signers, enrol_demo_signers
 
 
 def _demo_totp(email: str) -> str:

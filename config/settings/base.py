@@ -308,7 +308,7 @@ CELERY_BEAT_SCHEDULE["assessments-repairs-remind"] = {
     "schedule": crontab(minute="*/15"),
 }
 # --- Error pages and the demo ---------------------------------------------------------
-CSRF_FAILURE_VIEW = "common.error_pages.csrf_failure"
+CSRF_FAILURE_VIEW = "portal.error_pages.csrf_failure"
 # The demo's conveniences (e.g. `manage.py demo_totp`): on for `make run` only; a system
 # check flags it under `check --deploy`.
 DEMO_MODE = env_bool("DEMO_MODE", False)

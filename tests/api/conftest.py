@@ -57,7 +57,7 @@ def pending_grant(world):
     admin (so the world's street admin may refuse it); made on first use."""
     from communities import services
     from communities.models import RoleGrant
-    from tests.factories import make_user
+    from communities.testing import make_user
 
     grant = RoleGrant.objects.filter(user=world.stranger, compound=world.a).first()
     if grant is None:

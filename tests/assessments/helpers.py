@@ -7,7 +7,7 @@ import datetime as dt
 from assessments import services
 from assessments.models import TemplateItem
 from communities import services as community_services
-from tests.factories import make_user
+from communities.testing import make_user
 
 SMALL_TEMPLATE = [
     {"title": "综合管理", "items": [{"title": "A", "max_points": 40, "guidance": "g"}]},

@@ -13,8 +13,8 @@ from assessments.models import AssessmentRound, RoundStatus, SurveyAnswer
 from common.errors import ConflictError
 from communities import services as community_services
 from communities.models import AuditEvent
+from communities.testing import make_user, make_world
 from tests.assessments.helpers import open_round
-from tests.factories import make_user, make_world
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

@@ -25,8 +25,8 @@ from common.errors import ConflictError, PermissionDeniedError
 from communities import services as community_services
 from communities.models import AuditEvent
 from communities.selectors import current_duty_list
+from communities.testing import make_user
 from tests.assessments.helpers import open_round, owners, sheet, small_template
-from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -59,7 +59,7 @@ def test_the_client_address_of_the_request_is_recorded(world):
 
 @pytest.mark.django_db(transaction=True)
 def test_audit_record_refuses_to_write_outside_a_transaction():
-    from tests.factories import make_world
+    from communities.testing import make_world
 
     world = make_world()
     with pytest.raises(RuntimeError, match="inside the service's transaction"):
@@ -71,7 +71,7 @@ def test_audit_record_refuses_to_write_outside_a_transaction():
 def test_a_failing_service_leaves_neither_its_change_nor_its_audit_event():
     """contract_handover ends the old contract and audits that *before* it saves the new
     one; when the new one is refused, the whole durable transaction rolls back."""
-    from tests.factories import make_world
+    from communities.testing import make_world
 
     world = make_world()
     old = ServiceContract.objects.get(compound=world.a, status="active")
@@ -98,7 +98,7 @@ def test_services_are_durable_and_refuse_to_run_inside_another_transaction():
     a caller's transaction would let the caller commit half of a business action."""
     from django.db import transaction
 
-    from tests.factories import make_world
+    from communities.testing import make_world
 
     world = make_world()
     with pytest.raises(RuntimeError), transaction.atomic():

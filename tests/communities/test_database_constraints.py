@@ -127,7 +127,7 @@ def test_the_database_refuses_a_malformed_membership(world, overrides):
 def test_concurrent_handovers_leave_exactly_one_active_contract(postgres_only):
     """Two street-office clerks hand the compound to two companies at the same moment:
     the compound row lock serialises them; one wins, the other is refused."""
-    from tests.factories import make_world
+    from communities.testing import make_world
 
     world = make_world()
     barrier = threading.Barrier(2)
@@ -164,7 +164,7 @@ def test_concurrent_handovers_leave_exactly_one_active_contract(postgres_only):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_first_contracts_leave_exactly_one_active(postgres_only):
-    from tests.factories import make_world
+    from communities.testing import make_world
 
     world = make_world()
     compound = services.compound_create(

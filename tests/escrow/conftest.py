@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from communities.testing import World, make_world
 from tests.escrow.fees.helpers import WEBHOOK_SECRET, open_escrow
-from tests.factories import World, make_world
 
 
 @pytest.fixture(name="escrow_world")

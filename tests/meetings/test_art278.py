@@ -21,10 +21,10 @@ from django.utils import timezone
 
 from common.errors import ConflictError, PermissionDeniedError
 from communities import services as community_services
+from communities.testing import make_user
 from meetings import votes
 from meetings.models import Ballot, BallotChannel
 from meetings.votes import RollUnit, tally
-from tests.factories import make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 M2 = 100  # one m² in hundredths

@@ -11,9 +11,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from communities import services as community_services
+from communities.testing import make_user
 from meetings import votes
 from meetings.models import Ballot
-from tests.factories import make_user
 
 pytestmark = pytest.mark.usefixtures("postgres_only")
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from common.errors import ApplicationError, ConflictError, PermissionDeniedError
 from communities.models import AuditEvent
+from communities.testing import make_user
 from meetings import services
 from meetings.models import (
     ActionStatus,
@@ -22,7 +23,6 @@ from meetings.models import (
     TopicSecond,
     TopicStatus,
 )
-from tests.factories import make_user
 from tests.meetings.helpers import attend_three_parties, convene, decided_topic, raise_topic, soon
 
 pytestmark = pytest.mark.django_db

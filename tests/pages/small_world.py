@@ -8,8 +8,8 @@ import datetime as dt
 from escrow.services.billing import bills_generate
 from escrow.services.payments import payment_record
 
+from communities.testing import make_world
 from tests.escrow.test_payouts_support import SMALL_FEN, file_payout, open_escrow
-from tests.factories import make_world
 
 
 def small_world():

@@ -23,7 +23,7 @@ from communities.models import (
     ServiceContract,
     Unit,
 )
-from tests.factories import make_user
+from communities.testing import make_user
 
 
 def _staff(user) -> Client:

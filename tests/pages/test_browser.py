@@ -7,7 +7,7 @@ import pytest
 from allauth.account.adapter import get_adapter
 
 from communities.default_duties import DEFAULT_DUTIES
-from tests.factories import make_world
+from communities.testing import make_world
 
 pytestmark = pytest.mark.browser
 

@@ -72,7 +72,7 @@ def test_it_explains_a_refused_csrf_check_in_the_layout(world):
 
 @override_settings(DEBUG=False)
 def test_it_renders_the_500_page_without_a_request(db):
-    from common.error_pages import server_error
+    from portal.error_pages import server_error
 
     response = server_error(Client().get("/").wsgi_request)
     assert response.status_code == 500

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.sms import MemorySmsBackend
-from tests.factories import make_user
+from communities.testing import make_user
 
 PASSWORD = "pw-Gongguan-2026"
 

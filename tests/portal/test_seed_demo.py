@@ -26,7 +26,6 @@ from django.db.models import Sum
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from accounts.demo import current_code
 from common.periods import ended_quarters, quarter_bounds
 from communities import selectors
 from communities.models import (
@@ -53,6 +52,7 @@ from escrow.models import (
     SignatureStep,
 )
 from escrow.transparency.public_export import iter_export_lines
+from portal.demo_signers import current_code
 from portal.management.commands.seed_demo import COMPOUNDS, DEMO_PASSWORD, LOGINS
 
 ROOT = Path(__file__).resolve().parents[2]

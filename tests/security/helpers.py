@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from communities import services
-from tests.factories import make_user
+from communities.testing import make_user
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 

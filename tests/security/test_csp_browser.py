@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from allauth.account.adapter import get_adapter
 
-from tests.factories import make_world
+from communities.testing import make_world
 
 pytestmark = pytest.mark.browser
 

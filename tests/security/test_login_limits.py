@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import make_user
+from communities.testing import make_user
 
 PASSWORD = "pw-Gongguan-2026"
 LOCKED = "Too many failed login attempts. Try again later."

@@ -18,8 +18,8 @@ from communities import services
 from communities.models import Membership, Party, Role, RoleGrant
 from communities.permissions import ROLE_CAPABILITIES, SIGNING_CAPABILITIES, SIGNING_ROLES, standing_in
 from communities.serializers import COMPOUND_ROLES
+from communities.testing import make_world
 from tests.api.conftest import api, api_client
-from tests.factories import make_world
 from tests.security.helpers import fresh_totp_session, second_street_admin, totp_code
 
 

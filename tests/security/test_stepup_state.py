@@ -22,7 +22,7 @@ from django.db import connection
 from accounts import stepup
 from accounts.checks import check_step_up_state_is_shared
 from accounts.models import StepUpState
-from tests.factories import make_user
+from communities.testing import make_user
 from tests.security.helpers import enrol_totp, totp_code
 
 

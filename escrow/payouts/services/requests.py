@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.attachments import read_checked
 from common.errors import ApplicationError, ConflictError, PermissionDeniedError
 from common.money import MAX_AMOUNT_FEN, format_yuan
 from communities.audit import audit_record, snapshot
@@ -31,7 +32,6 @@ from escrow.models import (
     PayoutRequest,
     PayoutStatus,
 )
-from escrow.payouts.attachments import read_checked
 from escrow.payouts.services.availability import payout_availability, payout_policy
 from escrow.payouts.services.notifications import _notify_applicant, _notify_next_signers
 from escrow.payouts.services.rules import (

@@ -8,14 +8,18 @@ take (the compound's escrow account first, then the row)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.stepup import STRONG_METHODS, SecondFactor
+from accounts.stepup import (  # noqa: F401 - re-exported
+    STEP_UP_WINDOW,
+    STRONG_METHODS,
+    SecondFactor,
+    StepUpRequiredError,
+    check_second_factor,
+)
 from common.errors import ApplicationError, ConflictError, PermissionDeniedError
 from communities.models import Membership, Role, _active_q
 from communities.permissions import Capability, Standing, standing_in
@@ -33,8 +37,6 @@ from escrow.models import (
     SignatureStep,
 )
 
-STEP_UP_WINDOW = dt.timedelta(minutes=5)
-
 
 class PayoutError(ApplicationError):
     """A refused payout action (bad input or a state that does not allow it)."""
@@ -42,10 +44,6 @@ class PayoutError(ApplicationError):
 
 class SegregationError(PermissionDeniedError):
     """The person may not sign this request (applicant, second signature, payee company)."""
-
-
-class StepUpRequiredError(PermissionDeniedError):
-    """Signing needs a second factor (TOTP or WebAuthn) passed within the last five minutes."""
 
 
 def _field_error(field: str, message: str, cls=PayoutError) -> ApplicationError:
@@ -193,25 +191,6 @@ STEP_ROLES = {
     SignatureStep.REVIEW: (Role.COMMITTEE_CHAIR, Role.COMMITTEE_MEMBER),
     SignatureStep.RECHECK: (Role.COMMUNITY_OFFICIAL,),
 }
-
-
-def check_second_factor(second_factor: SecondFactor | None) -> SecondFactor:
-    """The signer's fresh strong second factor (TOTP or WebAuthn within ``STEP_UP_WINDOW``), or
-    ``StepUpRequiredError`` (403, ``extra.step_up``)."""
-    if second_factor is None or second_factor.method not in STRONG_METHODS:
-        raise StepUpRequiredError(
-            _(
-                "Signing needs your authenticator code (TOTP or security key; not a recovery code or password)."
-            ),
-            extra={"step_up": True},
-        )
-    age = timezone.now() - second_factor.at
-    if age > STEP_UP_WINDOW or age < -dt.timedelta(seconds=30):
-        raise StepUpRequiredError(
-            _("Your second factor was checked more than 5 minutes ago; confirm it again to sign."),
-            extra={"step_up": True},
-        )
-    return second_factor
 
 
 def _forbidden_companies(subject) -> set[int]:

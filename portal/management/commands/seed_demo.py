@@ -39,7 +39,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
-from accounts.demo import DEMO_TOTP_SECRET, enrol_demo_signers
 from accounts.models import User
 from communities import services
 from communities.models import (
@@ -61,6 +60,7 @@ from escrow.demo.disclosures import seed_disclosures_demo
 from escrow.demo.fees import seed_escrow_demo
 from escrow.demo.payouts import seed_payouts_demo
 from escrow.models import Disclosure, JournalEntry, PayoutRequest, PayoutSignature
+from portal.demo_signers import DEMO_TOTP_SECRET, enrol_demo_signers
 
 # One password for every demo log-in, printed in the table and in the README.
 DEMO_PASSWORD = "gongguan-demo-2026"  # noqa: S105 - a documented demo password, not a secret
@@ -750,7 +750,7 @@ class Command(BaseCommand):
         _skip_waiting_for_the_disk()
         seeder = Seeder(out=self.stdout)
         seeder.run()
-        enrol_demo_signers()  # the demo's authenticator app: accounts/demo.py
+        enrol_demo_signers()  # the demo's authenticator app: portal/demo_signers.py
         elapsed = time.perf_counter() - started
         if seeder.created:
             summary = ", ".join(f"{n} {kind}" for kind, n in sorted(seeder.created.items()))

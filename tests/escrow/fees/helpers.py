@@ -13,12 +13,12 @@ from django.test import Client
 
 from communities import services as community_services
 from communities.models import AuditEvent
+from communities.testing import World
 from escrow.fees.services.imports import statement_mapping_save
 from escrow.fees.services.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from escrow.ledger.services import escrow_account_open
 from escrow.ledger.verification import ledger_verify
 from escrow.models import BankStatementMapping, JournalEntry, JournalLine, Payment, StatementImport
-from tests.factories import World
 
 OPENED_ON = dt.date(2025, 12, 1)
 JAN = dt.date(2026, 1, 1)

@@ -204,7 +204,7 @@ def test_the_unit_reference_tolerates_case_and_full_width_only(escrow_world, web
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_deliveries_of_one_notification_post_once(postgres_only, webhook_secret):
-    from tests.factories import make_world
+    from communities.testing import make_world
 
     w = make_world()
     open_escrow(w.a)
@@ -233,7 +233,7 @@ def test_concurrent_deliveries_of_one_notification_post_once(postgres_only, webh
 def test_one_transaction_delivered_for_two_compounds_at_once_posts_once(postgres_only, webhook_secret):
     """Two simultaneous deliveries of one provider transaction naming different compounds:
     exactly one posts (201), the other is a conflict (409), in whichever order they land."""
-    from tests.factories import make_world
+    from communities.testing import make_world
 
     w = make_world()
     open_escrow(w.a)

@@ -13,12 +13,12 @@ from django.utils import timezone
 from common.errors import ApplicationError, ConflictError, PermissionDeniedError
 from communities import services as community_services
 from communities.models import AuditEvent
+from communities.testing import make_user
 from escrow.errors import InsufficientFundsError
 from escrow.ledger.verification import ledger_verify
 from escrow.models import EntryKind, JournalEntry, PayoutRequest, PayoutSignature, PayoutStatus
 from escrow.payouts import services
 from tests.escrow.payouts.helpers import SMALL_FEN, approved_budget, file_payout, fresh, prepare
-from tests.factories import make_user
 
 pytestmark = pytest.mark.postgres
 

@@ -10,6 +10,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import Notification
+from common.attachments import AttachmentError
 from common.errors import ConflictError, PermissionDeniedError
 from common.periods import add_months
 from communities import services as community_services
@@ -25,7 +26,6 @@ from escrow.models import (
     PayoutStatus,
 )
 from escrow.payouts import services
-from escrow.payouts.attachments import AttachmentError
 from tests.escrow.payouts.helpers import (
     OPENING_FEN,
     PNG_BYTES,

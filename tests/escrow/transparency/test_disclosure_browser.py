@@ -11,11 +11,11 @@ import re
 import pytest
 from allauth.account.adapter import get_adapter
 
+from communities.testing import make_world
 from escrow.models import DisclosureFile, DisclosureStatus
 from escrow.transparency import services as svc
 from tests.escrow.ledger.helpers import open_escrow
 from tests.escrow.transparency.helpers import fill_quarter, last_quarter
-from tests.factories import make_world
 
 pytestmark = pytest.mark.browser
 

@@ -610,8 +610,8 @@ def test_an_official_of_compound_a_cannot_act_on_compound_b(dw, django_capture_o
 
 def test_a_street_admin_of_another_office_cannot_act(ready, dw, django_capture_on_commit_callbacks):
     from common.errors import PermissionDeniedError
+    from communities.testing import make_world
     from escrow.transparency import services as svc
-    from tests.factories import make_world
 
     other = make_world()  # its own street office
     assert other.office != dw.office

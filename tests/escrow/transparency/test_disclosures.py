@@ -288,7 +288,7 @@ def test_only_officials_request_publish_or_correct(example, world):
             svc.disclosure_request(compound=example, year=2026, quarter=1, actor=user)
     # The official of another community cannot act on this compound.
     from communities import services as community_services
-    from tests.factories import make_user
+    from communities.testing import make_user
 
     other = make_user(name="别的社区书记")
     community_services.membership_create(

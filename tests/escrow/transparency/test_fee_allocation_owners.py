@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from communities import services as cs
 from communities.models import Unit
+from communities.testing import make_user
 from escrow.fees.services.payments import payment_record
 from tests.escrow.ledger.helpers import open_escrow
-from tests.factories import make_user
 
 
 def test_a_new_owner_does_not_see_the_previous_owners_payments(world):

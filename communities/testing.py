@@ -1,4 +1,5 @@
-"""Test data built through the real services (never raw model saves for domain rows)."""
+"""A small world for the tests and the benchmarks, built through the real services (never raw
+model saves for domain rows). Not used by the running site; the demo has its own seed."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ _seq = itertools.count(1)
 
 
 def make_user(
-    *, name: str = "", phone: str | None = None, email: str | None = None, password: str = "pw-Gongguan-2026"
+    *,
+    name: str = "",
+    phone: str | None = None,
+    email: str | None = None,
+    password: str = "pw-Gongguan-2026",  # noqa: S107 - test and benchmark log-ins only
 ) -> User:
     n = next(_seq)
     phone = phone or f"+86139{n:08d}"

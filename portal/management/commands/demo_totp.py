@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.demo import current_code
 from accounts.models import User
+from portal.demo_signers import current_code
 
 
 class Command(BaseCommand):
