@@ -16,7 +16,7 @@ officials, property staff and stewards, which the seed creates.
   opened and closed in December 2025, *before* 华懋物业 took over on the 25th, and
   assesses the outgoing 鑫鼎物业: about 62. Its later rounds rise to about 93.
 
-History is replayed as ``escrow/demo_payouts.py`` does it: ``timezone.now`` (and the
+History is replayed as ``escrow/demo/payouts.py`` does it: ``timezone.now`` (and the
 field defaults that captured it) is patched to each step's moment, signers pass
 ``SecondFactor(method="totp", at=<that moment>)``, nothing is e-mailed. Deterministic
 (random choices seeded by compound and quarter) and idempotent: a round that exists is

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from escrow.payout_pdf import PDF_FONT_FAMILY
+from common.pdf import PDF_FONT_FAMILY
 
 from .models import AssessmentRound
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from communities.models import Compound, Role
 from communities.permissions import Capability, Standing
-from escrow.services.disclosures import PUBLISH_WITHIN_DAYS
+from escrow.models.disclosures import PUBLISH_WITHIN_DAYS
 
 from . import scoring
 from .models import (

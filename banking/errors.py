@@ -2,7 +2,7 @@
 
 Every problem names the file line (the number a text editor or a spreadsheet shows) and,
 where there is one, the column by the name the bank's header gives it. The shape of
-``StatementError.extra`` is the one ``escrow.services.imports.StatementImportError`` already
+``StatementError.extra`` is the one ``escrow.fees.services.statements.StatementImportError`` already
 uses, so the escrow service can pass it on unchanged.
 """
 

@@ -18,7 +18,7 @@ secretary, confirmed by a committee member) and by proxy, and the vote passes bo
 thresholds; the assembly records the resolution that cites the counted vote.
 
 Everything goes through the services, with the clock set back to each step's moment
-(``_replaying``, the same technique as ``escrow/demo_payouts.py``: ``timezone.now`` is
+(``_replaying``, the same technique as ``escrow/demo/payouts.py``: ``timezone.now`` is
 patched; the meetings models' defaults read the clock at call time). A step whose
 moment is after the real now is left for a later run. Deterministic (choices seeded
 by compound and flat, never by database ids) and idempotent: topics and meetings are
@@ -330,7 +330,7 @@ class _Clock:
 def _replaying(clock: _Clock):
     """``timezone.now`` answers the step's moment (and the audit events' default with it);
     no e-mail; labels in the site's default language. Only for the seed command."""
-    from escrow.demo_payouts import quietly  # the demo's one way of keeping mail in the inbox
+    from escrow.demo.payouts import quietly  # the demo's one way of keeping mail in the inbox
 
     with ExitStack() as stack:
         stack.enter_context(mock.patch("django.utils.timezone.now", clock))

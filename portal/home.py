@@ -53,7 +53,7 @@ def _has_escrow(compound) -> bool:
 
 
 def _units(user, compound) -> list[UnitCard]:
-    from escrow.billing_selectors import unit_arrears_fen, unit_statement
+    from escrow.fees.selectors import unit_arrears_fen, unit_statement
 
     owned = Unit.objects.filter(
         pk__in=UnitOwnership.objects.filter(_active_q(), user=user, compound=compound).values("unit_id")
@@ -78,10 +78,9 @@ def _units(user, compound) -> list[UnitCard]:
 
 def _waiting(user, compound, standing: Standing) -> list[Link]:
     """Counts of what waits for this person's action, each linking to where it is done."""
-    from escrow.billing_selectors import suspense_payments
-    from escrow.payout_selectors import payout_list, payouts_waiting_for
-
+    from escrow.fees.selectors import suspense_payments
     from escrow.models import Disclosure, DisclosureStatus, PayoutStatus
+    from escrow.payouts.selectors import payout_list, payouts_waiting_for
 
     slug = compound.slug
     items = []
@@ -153,9 +152,8 @@ def _links(user, compound, standing: Standing, *, owner: bool) -> list[Link]:
 
 
 def _latest_disclosure(compound) -> Link | None:
-    from escrow.disclosure_views import detail_url
-
     from communities.selectors import public_disclosures_latest
+    from escrow.transparency.views import detail_url
 
     latest = public_disclosures_latest(compound, 1)
     if not latest:

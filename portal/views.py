@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from assessments.selectors import public_scores, repair_stats
 from common.choices import choice_label
 from common.money import format_yuan
 from communities import selectors
@@ -16,6 +17,7 @@ from escrow.models import Category
 from escrow.transparency.ledger_selectors import public_funds
 from escrow.transparency.selectors import latest_published
 from escrow.transparency.views import detail_url, ledger_export_url
+from meetings.selectors import public_section
 from portal.home import home_for, unread_notifications
 
 
@@ -51,6 +53,9 @@ def compound_public(request, slug):
             "is_member": is_member,
             **selectors.people_serving(compound, public=True),
             **_public_funds_context(compound),
+            "scores": public_scores(compound),
+            "repairs": repair_stats(compound),
+            "meetings_section": public_section(compound),
         },
     )
 

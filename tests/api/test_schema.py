@@ -240,13 +240,13 @@ def api_world(world, settings, tmp_path):
     """Compound A with an open escrow account, a draft payout with an invoice, a pending
     role grant; and ``member``, one person holding most roles there."""
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from escrow.demo_payouts import minimal_pdf
 
+    from common.pdf import minimal_pdf
     from communities import services as community_services
     from communities.models import Role
+    from escrow.ledger.services import escrow_account_open
     from escrow.models import PayoutCategory
-    from escrow.services import payouts
-    from escrow.services.ledger import escrow_account_open
+    from escrow.payouts import services as payouts
 
     settings.MEDIA_ROOT = str(tmp_path)
     escrow_account_open(

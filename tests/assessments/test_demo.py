@@ -7,11 +7,11 @@ import io
 from decimal import Decimal
 
 import pytest
-from communities.management.commands.seed_demo import Seeder
 
 from assessments.demo import seed_assessments_demo
 from assessments.models import AssessmentRound, RepairRequest, RoundStatus, SurveyAnswer
 from assessments.selectors import frozen_scores, public_scores
+from portal.management.commands.seed_demo import Seeder
 
 pytestmark = pytest.mark.django_db
 

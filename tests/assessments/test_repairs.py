@@ -212,7 +212,7 @@ def test_objective_components_of_a_period(world):
 
 
 def test_disclosure_on_time_is_judged_only_once_its_15_days_have_passed(world):
-    from escrow.services.ledger import escrow_account_open
+    from escrow.ledger.services import escrow_account_open
 
     escrow_account_open(
         compound=world.a,

@@ -11,7 +11,6 @@ import datetime as dt
 import io
 
 import pytest
-from communities.management.commands.seed_demo import Seeder
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -21,6 +20,7 @@ from communities.models import Compound
 from meetings import selectors
 from meetings.demo import SLUGS, seed_meetings_demo
 from meetings.models import ActionStatus, Ballot, MeetingKind, OwnersVote, Resolution, Topic, TopicStatus
+from portal.management.commands.seed_demo import Seeder
 
 
 @pytest.fixture(scope="module")

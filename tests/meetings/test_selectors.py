@@ -90,7 +90,7 @@ def test_a_large_payout_citing_a_resolution_is_listed_under_it_publicly(world, s
     from django.test import Client
     from django.urls import reverse
 
-    from tests.escrow.test_payouts_support import file_payout, pdf, prepare, walk
+    from tests.escrow.payouts.helpers import file_payout, pdf, prepare, walk
 
     prepare(world, settings, tmp_path)
     _topic, meeting, resolution, _item = decided_topic(world)

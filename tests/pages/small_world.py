@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from escrow.services.billing import bills_generate
-from escrow.services.payments import payment_record
-
 from communities.testing import make_world
-from tests.escrow.test_payouts_support import SMALL_FEN, file_payout, open_escrow
+from escrow.fees.services.billing import bills_generate
+from escrow.fees.services.payments import payment_record
+from tests.escrow.payouts.helpers import SMALL_FEN, file_payout, open_escrow
 
 
 def small_world():

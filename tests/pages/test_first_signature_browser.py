@@ -10,7 +10,7 @@ import pytest
 
 from accounts.adapter import AccountAdapter
 from escrow.models import PayoutSignature
-from tests.escrow.test_payouts_support import SMALL_FEN, file_payout, prepare, totp_code
+from tests.escrow.payouts.helpers import SMALL_FEN, file_payout, prepare, totp_code
 
 pytestmark = pytest.mark.browser
 PASSWORD = "pw-Gongguan-2026"

@@ -8,9 +8,9 @@ import re
 
 import pytest
 from django.urls import reverse
-from escrow.services.payments import payment_record
 
-from tests.escrow.test_payouts_support import file_payout, open_escrow
+from escrow.fees.services.payments import payment_record
+from tests.escrow.payouts.helpers import file_payout, open_escrow
 from tests.pages.helpers import client_for
 
 

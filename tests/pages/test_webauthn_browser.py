@@ -12,7 +12,7 @@ from allauth.mfa.models import Authenticator
 
 from accounts.adapter import AccountAdapter
 from escrow.models import PayoutSignature
-from tests.escrow.test_payouts_support import SMALL_FEN, file_payout, prepare
+from tests.escrow.payouts.helpers import SMALL_FEN, file_payout, prepare
 
 pytestmark = pytest.mark.browser
 PASSWORD = "pw-Gongguan-2026"

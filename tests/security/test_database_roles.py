@@ -13,8 +13,8 @@ from contextlib import contextmanager
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from escrow.ledger.services import escrow_account_open
 from escrow.models import JournalEntry
-from escrow.services.ledger import escrow_account_open
 
 grants = importlib.import_module("escrow.migrations.0008_app_role_grants")
 

@@ -40,6 +40,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
+from assessments.demo import seed_assessments_demo
 from communities import services
 from communities.models import (
     Building,
@@ -60,6 +61,8 @@ from escrow.demo.disclosures import seed_disclosures_demo
 from escrow.demo.fees import seed_escrow_demo
 from escrow.demo.payouts import seed_payouts_demo
 from escrow.models import Disclosure, JournalEntry, PayoutRequest, PayoutSignature
+from meetings.demo import seed_meetings_demo
+from meetings.models import Meeting
 from portal.demo_signers import DEMO_TOTP_SECRET, enrol_demo_signers
 
 # One password for every demo log-in, printed in the table and in the README.
@@ -222,6 +225,8 @@ class Seeder:
             self._seed_escrow,
             self._seed_payouts,
             self._seed_disclosures,
+            self._seed_meetings,
+            self._seed_assessments,
         ]
 
     def run(self) -> None:
@@ -611,6 +616,19 @@ class Seeder:
         seed_disclosures_demo(stdout=self.out)
         if Disclosure.objects.count() - before:
             self._note("disclosure", Disclosure.objects.count() - before)
+
+    def _seed_meetings(self) -> None:
+        """Topics, 23 joint and expanded meetings, 18 topics resolved and one owners' vote (meetings/demo.py)."""
+        before = Meeting.objects.count()
+        seed_meetings_demo(stdout=self.out)
+        if Meeting.objects.count() - before:
+            self._note("meeting", Meeting.objects.count() - before)
+
+    def _seed_assessments(self) -> None:
+        """Four closed quarterly rounds per pilot and a year of repair requests (assessments/demo.py)."""
+        for kind, n in seed_assessments_demo(stdout=self.out).items():
+            if n:
+                self._note(kind, n)
 
     def _assign(self, steward: Membership, buildings: list[Building]) -> None:
         have = set(StewardAssignment.objects.filter(membership=steward).values_list("building_id", flat=True))
