@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
 
 from accounts.models import User
+from common.phone import mask_phone
 from communities.models import (
     Building,
     Compound,
@@ -15,9 +16,11 @@ from communities.models import (
     DutyListVersion,
     Membership,
     Party,
+    PartyUnit,
     Role,
     RoleGrant,
     ServiceContract,
+    StewardAssignment,
     Unit,
     _active_q,
 )
@@ -202,7 +205,6 @@ class StewardRow:
 
 
 def _person(user, *, public: bool) -> Person:
-    from common.phone import mask_phone
 
     phone = user.phone or ""
     return Person(
@@ -214,7 +216,6 @@ def _person(user, *, public: bool) -> Person:
 def party_structure(compound: Compound, *, public: bool) -> PartyNode | None:
     """三级组织架构 of a compound: the community's party organisation, the compound's branch
     and the building groups under it (two queries). None when the branch is not recorded."""
-    from communities.models import PartyUnit
 
     Level = PartyUnit.Level
     branch = (
@@ -247,7 +248,6 @@ def party_structure(compound: Compound, *, public: bool) -> PartyNode | None:
 def stewards_by_building(compound: Compound, *, public: bool) -> list[StewardRow]:
     """The stewards (桂乡管家) of each building, buildings in their usual order; phones masked
     on public pages (one query)."""
-    from communities.models import StewardAssignment
 
     rows: dict[int, StewardRow] = {}
     assignments = (

@@ -16,6 +16,9 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from accounts.notifications import notify
+from accounts.stepup import check_second_factor
 from common.errors import ConflictError, PermissionDeniedError
 from communities.audit import audit_record, snapshot
 from communities.default_duties import default_duty_items
@@ -406,7 +409,6 @@ def _compounds_reached(membership) -> list[Compound]:
 def _parties_of(compound: Compound) -> set:
     """The people of the compound's committee, community, property company and street
     office today: those who must not learn of a new signer by surprise."""
-    from accounts.models import User
 
     company_ids = ServiceContract.objects.filter(
         compound=compound, status=ServiceContract.Status.ACTIVE
@@ -429,7 +431,6 @@ def _person_label(user) -> str:
 
 def _notify_role_given(membership: Membership, actor) -> None:
     """Every grant tells the person and the other parties of each compound it reaches."""
-    from accounts.notifications import notify
 
     params = {
         "user": _person_label(membership.user),
@@ -526,7 +527,6 @@ def _grant_street_office_id(grant: RoleGrant) -> int | None:
 def grant_confirmers(grant: RoleGrant) -> set:
     """Who may confirm ``grant``: a street-office admin over its organisation (or the
     site's operators), never the person who asked nor the person who receives it."""
-    from accounts.models import User
 
     office_id = _grant_street_office_id(grant)
     admins = Membership.objects.filter(_active_q(), role=Role.STREET_ADMIN, street_office_id=office_id)
@@ -550,7 +550,6 @@ def role_grant_request(
 ) -> RoleGrant:
     """Ask for a signing role for ``user``; it takes effect when a second person confirms
     it (``role_grant_confirm``). The people who may confirm are told now."""
-    from accounts.notifications import notify
 
     _refuse_self_appointment(user, actor)
     if role not in SIGNING_ROLES:
@@ -611,7 +610,6 @@ def role_grant_confirm(*, grant: RoleGrant, actor, second_factor) -> Membership:
     """A second person confirms a signing role, behind a fresh second factor; the
     membership is created now and everyone concerned is told."""
     # Imported here: the step-up rule lives with the payouts it guards.
-    from accounts.stepup import check_second_factor
 
     grant = _pending_grant_for_update(grant)
     if actor.pk in (grant.user_id, grant.requested_by_id):

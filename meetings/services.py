@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Notification, User
 from accounts.notifications import notify
+from common.attachments import read_checked
 from common.errors import ConflictError, PermissionDeniedError
 from communities.audit import audit_record, snapshot
 from communities.models import ROLE_PARTY, Compound, Membership, Party, Role, UnitOwnership, _active_q
@@ -43,6 +44,7 @@ from meetings.models import (
     TopicPhoto,
     TopicSecond,
     TopicStatus,
+    VoteStatus,
 )
 
 # Notice before a meeting (days): the model rules of procedure ask 15 for an owners'
@@ -93,7 +95,6 @@ def _pick_party(
 
 
 def _photos_store(*, compound, actor, photos, topic=None, progress=None) -> list[TopicPhoto]:
-    from common.attachments import read_checked  # the project's one upload checker
 
     photos = list(photos or [])
     if len(photos) > MAX_PHOTOS:
@@ -574,8 +575,6 @@ def resolution_record(
         )
     present = meeting.attendance.filter(present=True).count()
     if meeting.kind == MeetingKind.ASSEMBLY:
-        from meetings.models import VoteStatus
-
         if owners_vote is None or owners_vote.compound_id != compound.pk:
             raise _refuse(
                 "owners_vote", _("An owners' assembly decides by an owners' vote of this compound.")

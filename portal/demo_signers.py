@@ -18,6 +18,8 @@ from allauth.mfa.totp.internal.auth import (
 from allauth.mfa.utils import decrypt
 
 from accounts.models import User
+from communities.models import Membership, _active_q
+from communities.permissions import ROLE_CAPABILITIES, Capability
 
 # Published in the README: base32, 20 bytes. Never use it outside the demo.
 DEMO_TOTP_SECRET = "GONGGUANDEMOTOTPSECRETFORSIGNERS"  # noqa: S105 - published on purpose
@@ -25,8 +27,6 @@ DEMO_TOTP_SECRET = "GONGGUANDEMOTOTPSECRETFORSIGNERS"  # noqa: S105 - published 
 
 def demo_signers() -> list[User]:
     """People who can log in and hold a role that signs or pays payouts somewhere."""
-    from communities.models import Membership, _active_q
-    from communities.permissions import ROLE_CAPABILITIES, Capability
 
     signing = {Capability.REVIEW_PAYOUT, Capability.RECHECK_PAYOUT, Capability.RECORD_PAYOUT_PAYMENT}
     roles = [role for role, caps in ROLE_CAPABILITIES.items() if caps & signing]

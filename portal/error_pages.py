@@ -17,6 +17,7 @@ from django.template import loader
 from django.utils.translation import gettext as _
 
 from common.api import error_body
+from communities.permissions import CapabilityDenied
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,6 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     """404; a ``CapabilityDenied`` from a page becomes the 403 that says who may use it."""
-    from communities.permissions import CapabilityDenied
 
     if _is_api(request):
         return JsonResponse(error_body(_("Not found.")), status=404)

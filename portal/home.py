@@ -10,10 +10,16 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.models import Notification
 from common.money import format_yuan
 from communities.models import Role, Unit, UnitOwnership, _active_q
 from communities.permissions import Capability, Standing, role_labels
 from communities.selectors import my_compounds
+from escrow.fees.selectors import suspense_payments, unit_arrears_fen, unit_statement
+from escrow.models import Disclosure, DisclosureStatus, EscrowAccount, PayoutStatus
+from escrow.payouts.selectors import payout_list, payouts_waiting_for
+from escrow.transparency.selectors import latest_published
+from escrow.transparency.views import detail_url
 
 LAST_PAYMENTS = 3
 STREET_ROLES = {Role.STREET_ADMIN, Role.STREET_INSPECTOR}
@@ -47,13 +53,11 @@ class HomeCompound:
 
 
 def _has_escrow(compound) -> bool:
-    from escrow.models import EscrowAccount
 
     return EscrowAccount.objects.filter(compound=compound).exists()
 
 
 def _units(user, compound) -> list[UnitCard]:
-    from escrow.fees.selectors import unit_arrears_fen, unit_statement
 
     owned = Unit.objects.filter(
         pk__in=UnitOwnership.objects.filter(_active_q(), user=user, compound=compound).values("unit_id")
@@ -78,9 +82,6 @@ def _units(user, compound) -> list[UnitCard]:
 
 def _waiting(user, compound, standing: Standing) -> list[Link]:
     """Counts of what waits for this person's action, each linking to where it is done."""
-    from escrow.fees.selectors import suspense_payments
-    from escrow.models import Disclosure, DisclosureStatus, PayoutStatus
-    from escrow.payouts.selectors import payout_list, payouts_waiting_for
 
     slug = compound.slug
     items = []
@@ -152,10 +153,8 @@ def _links(user, compound, standing: Standing, *, owner: bool) -> list[Link]:
 
 
 def _latest_disclosure(compound) -> Link | None:
-    from communities.selectors import public_disclosures_latest
-    from escrow.transparency.views import detail_url
 
-    latest = public_disclosures_latest(compound, 1)
+    latest = latest_published(compound, 1)
     if not latest:
         return None
     d = latest[0]
@@ -190,7 +189,6 @@ def home_for(user) -> list[HomeCompound]:
 
 def unread_notifications(user, n: int = 3):
     """The unread count and the newest ``n`` unread notifications."""
-    from accounts.models import Notification
 
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     return unread.count(), list(unread.order_by("-created_at", "-id")[:n])

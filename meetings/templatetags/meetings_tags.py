@@ -1,5 +1,7 @@
 from django import template
 
+from common.money import format_yuan
+
 register = template.Library()
 
 
@@ -13,6 +15,5 @@ def centi(value) -> str:
 @register.filter
 def yuan(fen) -> str:
     """Integer fen as yuan text through the project's one converter."""
-    from common.money import format_yuan
 
     return format_yuan(int(fen or 0))
