@@ -5,7 +5,7 @@
 ROWS = {
     'home':                          ('none', "200 200 200 200 200 200 200 200"),
     'compound-members':              ('compound', "  L 404 404 200 200 200 200 200"),
-    'compound-duties-edit':          ('compound', "  L 404 404 404 404 404 200 200"),
+    'compound-duties-edit':          ('compound', "  L 404 404 403 403 403 200 200"),
     'api:compound-list':             ('none', "200 200 200 200 200 200 200 200"),
     'api:compound-detail':           ('compound', "200 200 200 200 200 200 200 200"),
     'api:compound-me':               ('compound', "403 200 200 200 200 200 200 200"),
@@ -19,5 +19,9 @@ ROWS = {
     'api:membership-list':           ('compound', "403 404 404 404 404 404 404 200"),
     'api:membership-detail':         ('membership', "403 404 404 404 404 404 404 200"),
     'api:membership-end':            ('membership', "403 405 405 405 405 405 405 405"),
+    # granting a signing role: only the street office's admins (MANAGE_MEMBERSHIPS)
+    'api:role-grant-list':           ('compound', "403 404 404 404 404 404 404 200"),
+    'api:role-grant-confirm':        ('role_grant', "403 405 405 405 405 405 405 405"),
+    'api:role-grant-cancel':         ('role_grant', "403 405 405 405 405 405 405 405"),
 }
 # fmt: on
