@@ -6,6 +6,8 @@ schema) are outside the matrix and listed in ``OUTSIDE``."""
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import time
 
 import pytest
@@ -18,6 +20,7 @@ from accounts.stepup import SecondFactor
 from assessments import repairs
 from assessments import services as assessments
 from assessments.models import EvidencePhoto, RoundStatus
+from communities.permissions import role_labels, standing_in
 from escrow.models import BankStatementMapping, DisclosureFile
 from meetings import services as meetings
 from meetings import votes
@@ -265,16 +268,44 @@ def _answer(response) -> object:
     return response.status_code
 
 
+_ROLES_NEEDED = re.compile(r'<ul class="roles-needed">(.*?)</ul>', re.S)
+_BADGE = re.compile(r'<span class="badge">([^<]+)</span>')
+
+
+def _error_page_problem(response, url: str, held: set[str]) -> str | None:
+    """A page's 403 names the roles that may use it, none of them the person's own; a 404
+    names none (a compound you may not see looks exactly like a missing one)."""
+    if url.startswith("/api/") or response.status_code not in (403, 404):
+        return None
+    found = _ROLES_NEEDED.search(response.content.decode())
+    if response.status_code == 404:
+        return "the 404 page lists roles" if found else None
+    needed = {html.unescape(b) for b in _BADGE.findall(found.group(1))} if found else set()
+    if not needed:
+        return "the 403 page names no role that may use the page"
+    if needed & held:
+        return f"the 403 page names {sorted(needed & held)}, roles the person holds"
+    return None
+
+
 def test_each_persona_gets_what_the_matrix_says(things):
     """One world for the whole matrix (it is built through every workflow once)."""
     world = things["world"]
     clients = {persona: client_for(user) for persona, user in world.personas().items()}
     assert list(clients) == PERSONAS
+    held = {
+        p: set(role_labels(standing_in(u, world.a).roles)) if u else set()
+        for p, u in world.personas().items()
+    }
     failures, known = [], []
     for name, (objects, expected) in sorted(rows().items()):
         url = reverse(name, kwargs=_kwargs(objects, things))
         for persona in PERSONAS:
-            got = _answer(clients[persona].get(url))
+            response = clients[persona].get(url)
+            got = _answer(response)
+            problem = _error_page_problem(response, url, held[persona])
+            if problem:
+                failures.append(f"{name} {persona}: {problem}")
             bug = KNOWN_BUGS.get((name, persona))
             if bug is not None and got == bug[0]:
                 known.append(f"{name} {persona}: expected {expected[persona]}, got {got} ({bug[1]})")
@@ -290,10 +321,13 @@ def test_each_persona_gets_what_the_matrix_says(things):
         kwargs = _kwargs(objects, things)
         if "slug" not in kwargs:
             continue
-        got = _answer(admin.get(reverse(name, kwargs={**kwargs, "slug": "no-such-compound"})))
+        url = reverse(name, kwargs={**kwargs, "slug": "no-such-compound"})
+        response = admin.get(url)
+        got = _answer(response)
         want = 405 if expected["street_admin"] == 405 else 404
-        if got != want:
-            failures.append(f"{name} street_admin, no such compound: expected {want}, got {got}")
+        problem = f"expected {want}, got {got}" if got != want else _error_page_problem(response, url, set())
+        if problem:
+            failures.append(f"{name} street_admin, no such compound: {problem}")
     assert failures == [], "\n".join(failures)
     if known:
         pytest.xfail("known view bugs, every other cell as the matrix says:\n" + "\n".join(known))
