@@ -8,10 +8,18 @@ with a ``ROWS`` dict. A row is ``name: (objects, answers)``:
 * ``objects`` names the objects whose ids fill the URL (see ``_kwargs`` in
   tests/test_every_url.py): ``compound`` (compound A's slug), ``payout`` (a paid
   request), ``disclosure`` (a published one), ``payment`` (an id that does not exist:
-  only the gate in front of the lookup answers) …
+  only the gate in front of the lookup answers), ``round`` (a published assessment
+  round), ``repair`` (the resident's request, with a photo), ``meeting`` (a published
+  joint meeting), ``vote`` (an open owners' vote with a paper ballot) …
 * ``answers`` lists, in ``PERSONAS`` order, the status code of a GET or ``L`` (a
   redirect to the log-in page). 302 elsewhere is a page that sends the person back
   (e.g. to a request that is not theirs to edit); 405 a URL that only takes a POST.
+
+The rule (issue 16): a page that a member of compound A may not use with their roles
+answers 403 naming the roles that may; no standing in A (stranger, outsider) or no such
+compound answers 404, exactly like a missing page; the API keeps its 404. Write the
+answer the rule asks for, not what the view returns: where a view disagrees, list the
+cell in ``KNOWN_BUGS`` in tests/test_every_url.py with what it answers today and why.
 """
 
 from __future__ import annotations
