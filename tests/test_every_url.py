@@ -69,7 +69,8 @@ def test_every_row_names_a_url():
 @pytest.fixture
 def things(world, settings, tmp_path, postgres_only, django_capture_on_commit_callbacks):
     """Compound A with one of everything a URL can name: a paid payout with its invoice,
-    a published disclosure, a statement mapping, a notification of the staff member."""
+    a published disclosure, a statement mapping, a notification of the staff member, and
+    the assessment and meeting objects below (all built through the apps' services)."""
     prepare(world, settings, tmp_path)
     payout = walk(world, file_payout(world), to="paid")
     quarter = last_quarter()
