@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
+from common.forms import IsoDateInput
 from communities.models import Party
 from meetings.models import THREE_PARTIES, Art278Matter, BallotChoice, MeetingKind
 
@@ -111,7 +112,7 @@ class ActionItemForm(forms.Form):
         label=_("Responsible party"), choices=[(p.value, p.label) for p in THREE_PARTIES]
     )
     responsible_person = forms.ChoiceField(label=_("Responsible person"))
-    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(label=_("Due date"), widget=IsoDateInput())
 
     def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -85,7 +85,9 @@ def page_not_found(request, exception=None):
 def server_error(request):
     """500. Rendered without the database or the user (either may be what failed)."""
     if _is_api(request):
-        return JsonResponse(error_body(_("Server error.")), status=500)
+        return JsonResponse(
+            error_body(_("Server error: the request was not completed. Try again later.")), status=500
+        )
     try:
         template = loader.get_template("500.html")
         return HttpResponseServerError(template.render({}))
