@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.stepup import has_strong_mfa, second_factor_from_session
 from common.errors import ApplicationError
 from communities.models import Building, Unit
-from communities.permissions import Capability, access_compound
+from communities.permissions import Capability, CapabilityDenied, access_compound
 from communities.selectors import public_compound
 
 from . import repairs as repair_services
@@ -167,10 +167,12 @@ def round_detail(request, slug, pk):
 @require_http_methods(["GET", "POST"])
 def round_score(request, slug, pk):
     """A scorer's sheet, phone-first: one block per item with guidance."""
-    compound, _standing, rnd = _round(request, slug, pk)
+    compound, standing, rnd = _round(request, slug, pk)
     scorer = selectors.my_scorer(rnd, request.user)
     if scorer is None:
-        raise Http404
+        if not standing.can(Capability.SCORE_COMPANY):
+            raise CapabilityDenied(compound, Capability.SCORE_COMPANY)  # a 403 naming who scores
+        raise Http404  # a scorer's role, but not among this round's scorers
     items = selectors.round_items(rnd)
     errors: dict[str, str] = {}
     values = {}
@@ -668,7 +670,13 @@ def score_photo(request, slug, pk, photo_pk):
     from .models import EvidencePhoto
 
     compound, _standing, rnd = _round(request, slug, pk)
-    photo = EvidencePhoto.objects.filter(compound=compound, score__round=rnd, pk=photo_pk).first()
-    if photo is None:
+    photo = (
+        EvidencePhoto.objects.filter(compound=compound, score__round=rnd, pk=photo_pk)
+        .select_related("score__scorer")
+        .first()
+    )
+    # Scores stay private while the round is open: only the scorer who took the photo sees
+    # it then, like the round page shows no one else's scores before it closes.
+    if photo is None or (rnd.status == RoundStatus.OPEN and photo.score.scorer.user_id != request.user.pk):
         raise Http404
     return _photo_response(photo)

@@ -233,27 +233,10 @@ def _kwargs(objects: str, t: dict) -> dict:
 # The matrix keeps the answer the rule asks for; here is what the view answers today and
 # why that is a bug. The test fails if such a cell answers anything else (when the view is
 # fixed: remove its lines here) and is marked xfail, listing them, while any remain.
-_SCORER_ONLY = (
-    "round_score checks only VIEW_MEMBERS_AREA and then 404s a non-scorer: a member without "
-    "SCORE_COMPANY should get the 403 naming the scorers' roles (assessments/views.py round_score)"
-)
-_OWNER_ONLY = (
-    "an owners-only page 404s a member who owns no unit there instead of the 403 saying it is for owners"
-)
-KNOWN_BUGS: dict[tuple[str, str], tuple[object, str]] = {
-    **{
-        ("assessments:round-score", persona): (404, _SCORER_ONLY)
-        for persona in ("resident", "company_staff", "street_admin")
-    },
-    **{
-        ("assessments:round-survey", persona): (404, f"{_OWNER_ONLY} (assessments/views.py round_survey)")
-        for persona in ("company_staff", "committee_member", "community_official", "street_admin")
-    },
-    **{
-        ("escrow:my-fee", persona): (404, f"{_OWNER_ONLY} (escrow/transparency/myfee_views.py my_fee_page)")
-        for persona in ("company_staff", "committee_member", "community_official", "street_admin")
-    },
-}
+# Owners-only pages (the owners' survey, "where my fee went") answer 404 to a member who
+# owns no unit there: ownership is not a role anyone can be given, so there is no one to
+# ask and nothing to name; they are listed as 404 in the matrix on purpose.
+KNOWN_BUGS: dict[tuple[str, str], tuple[object, str]] = {}
 
 
 def test_known_bugs_name_rows_of_the_matrix():

@@ -170,8 +170,9 @@ def test_duty_checks_are_recorded_by_officials_and_the_committee(world):
     from communities.selectors import current_duty_list
 
     url = reverse("assessments:duty-checks", args=[world.a.slug])
-    assert client_for(world.resident).get(url).status_code == 404
-    assert client_for(world.staff).get(url).status_code == 404
+    assert client_for(world.resident).get(url).status_code == 403
+    assert client_for(world.staff).get(url).status_code == 403
+    assert client_for(world.stranger).get(url).status_code == 404
     duty = current_duty_list(world.a).duties.get(number=10)
     c = client_for(world.committee)
     assert c.post(url, {"duty": duty.pk, "checked_on": "2999-01-01", "ok": "yes"}).status_code == 400

@@ -1,5 +1,6 @@
 """Every new page and API endpoint, every persona: the exact answer (200/302, a redirect
-to log in, 404 — never a 403 page for one the user may not see), and tenant isolation:
+to log in, 403 for a member of the compound whose roles may not use the page, 404 for a
+compound the user may not see), and tenant isolation:
 compound A's people never reach compound B's rounds or requests, not even by id."""
 
 from __future__ import annotations
@@ -79,12 +80,12 @@ def u(name, w, *args):
         ("repair-public", [], PUBLIC),
         ("round-list", [], MEMBERS),
         ("round-detail", ["rnd"], MEMBERS),
-        ("round-score", ["rnd"], row(LOGIN, NF, NF, NF, NF, OK, OK, NF)),
+        ("round-score", ["rnd"], row(LOGIN, NF, NF, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN)),
         ("round-survey", ["rnd"], row(LOGIN, NF, NF, OK, NF, NF, NF, NF)),
         ("repair-list", [], MEMBERS),
-        ("repair-new", [], row(LOGIN, NF, NF, OK, NF, OK, NF, NF)),
+        ("repair-new", [], row(LOGIN, NF, NF, OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN)),
         ("repair-detail", ["req"], MEMBERS),
-        ("duty-checks", [], row(LOGIN, NF, NF, NF, NF, OK, OK, NF)),
+        ("duty-checks", [], row(LOGIN, NF, NF, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN)),
     ],
 )
 def test_pages_answer_each_persona(scene, name, args, expected):
@@ -100,13 +101,14 @@ def test_only_street_admins_edit_the_template(world):
 
 def test_staff_actions_on_a_request(scene):
     world, _rnd, req = scene
-    # Only the compound's property staff accept; everybody else gets "not found".
+    # Only the compound's property staff accept; a member of the compound is told the page
+    # is not for their role (403), anyone else gets "not found".
     assert (
         check(
             world,
             "post",
             u("repair-action", world, req.pk, "accept"),
-            row(LOGIN, NF, NF, NF, REDIRECT, NF, NF, NF),
+            row(LOGIN, NF, NF, FORBIDDEN, REDIRECT, FORBIDDEN, FORBIDDEN, FORBIDDEN),
         )
         == []
     )
@@ -116,13 +118,13 @@ def test_staff_actions_on_a_request(scene):
 
 def test_only_officials_open_and_close_rounds(scene):
     world, rnd, _req = scene
-    expected = row(LOGIN, NF, NF, NF, NF, NF, REDIRECT, REDIRECT)
+    expected = row(LOGIN, NF, NF, FORBIDDEN, FORBIDDEN, FORBIDDEN, REDIRECT, REDIRECT)
     assert check(world, "post", u("round-close", world, rnd.pk), expected) == []
     rnd.refresh_from_db()
     assert rnd.status == RoundStatus.CLOSED
     # Opening: the two officials both reach the service (the second is refused as a duplicate).
     response = client_for(world.committee).post(u("round-open", world), {"year": 2026, "quarter": 2})
-    assert response.status_code == NF
+    assert response.status_code == FORBIDDEN
     response = client_for(world.official).post(u("round-open", world), {"year": 2026, "quarter": 2})
     assert response.status_code == REDIRECT
     response = client_for(world.street_admin).post(u("round-open", world), {"year": 2026, "quarter": 2})
@@ -133,11 +135,16 @@ def test_only_officials_open_and_close_rounds(scene):
 def test_sign_and_object_pages_need_their_role(scene):
     world, rnd, _req = scene
     services.round_close(round=rnd, actor=world.official)
-    assert client_for(world.committee).post(u("round-sign", world, rnd.pk)).status_code == NF
+    assert client_for(world.committee).post(u("round-sign", world, rnd.pk)).status_code == FORBIDDEN
     assert (
-        client_for(world.resident).post(u("round-object", world, rnd.pk), {"reason": "x"}).status_code == NF
+        client_for(world.resident).post(u("round-object", world, rnd.pk), {"reason": "x"}).status_code
+        == FORBIDDEN
     )
-    assert client_for(world.staff).post(u("round-object", world, rnd.pk), {"reason": "x"}).status_code == NF
+    assert (
+        client_for(world.staff).post(u("round-object", world, rnd.pk), {"reason": "x"}).status_code
+        == FORBIDDEN
+    )
+    assert client_for(world.stranger).post(u("round-sign", world, rnd.pk)).status_code == NF
     # The chair without a fresh second factor is sent to set one up / confirm it.
     response = client_for(world.chair).post(u("round-sign", world, rnd.pk))
     assert response.status_code == 302

@@ -30,13 +30,19 @@ PERSONAS = [
     "community_official",
     "street_admin",
 ]
-OK, LOGIN, NF = 200, "login", 404
+OK, LOGIN, NF, FORBIDDEN = 200, "login", 404, 403
 MEMBERS = {"anonymous": LOGIN, "stranger": NF, "outsider": NF, **dict.fromkeys(PERSONAS[3:], OK)}
 PUBLIC = dict.fromkeys(PERSONAS, OK)
 
 
 def only(*allowed):
-    return {p: (LOGIN if p == "anonymous" else OK if p in allowed else NF) for p in PERSONAS}
+    """Allowed personas get the page; other members of compound A are told it is not for
+    their roles (403); people with no standing there get "not found"."""
+    members = set(PERSONAS[3:])
+    return {
+        p: (LOGIN if p == "anonymous" else OK if p in allowed else FORBIDDEN if p in members else NF)
+        for p in PERSONAS
+    }
 
 
 EXPECTED = {
@@ -141,9 +147,9 @@ def test_posts_need_the_role_and_never_reach_another_compound(world, scene):
         compound=world.a, actor=world.resident, title="路灯不亮", body="5栋门口"
     )
     url = reverse("meetings:topic-triage", args=[world.a.slug, open_topic.pk])
-    # The resident may not triage: the page is not found for them (no TRIAGE_TOPICS).
+    # The resident may not triage (no TRIAGE_TOPICS): the page says it is not for their role.
     response = client_for(world.resident).post(url, {"action": "decline", "reason": "x"})
-    assert response.status_code == 404
+    assert response.status_code == 403
     response = client_for(world.outsider).post(url, {"action": "decline", "reason": "x"})
     assert response.status_code == 404
     open_topic.refresh_from_db()

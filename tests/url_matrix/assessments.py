@@ -21,7 +21,7 @@ ROWS = {
     # the scorer's sheet: SCORE_COMPANY (committee member and official are the round's scorers)
     'assessments:round-score':         ('round', "  L 404 404 403 403 200 200 403"),
     # the owners' survey: only owners of a unit in the compound (the resident)
-    'assessments:round-survey':        ('round', "  L 404 404 200 403 403 403 403"),
+    'assessments:round-survey':        ('round', "  L 404 404 200 404 404 404 404"),
     'assessments:round-open':          ('compound', "  L 405 405 405 405 405 405 405"),
     'assessments:round-close':         ('round', "  L 405 405 405 405 405 405 405"),
     'assessments:round-sign':          ('round', "  L 405 405 405 405 405 405 405"),

@@ -15,7 +15,7 @@ ROWS = {
     'escrow:disclosure-correct':          ('disclosure', "  L 405 405 405 405 405 405 405"),
     'escrow:disclosure-reopen':           ('disclosure', "  L 405 405 405 405 405 405 405"),
     'escrow:disclosure-file':             ('disclosure_file', "200 200 200 200 200 200 200 200"),
-    'escrow:my-fee':                      ('compound', "  L 404 404 200 403 403 403 403"),
+    'escrow:my-fee':                      ('compound', "  L 404 404 200 404 404 404 404"),
     'escrow:payment-record':              ('compound', "  L 404 404 403 200 403 200 403"),
     'escrow:statement-import':            ('compound', "  L 404 404 403 200 403 200 403"),
     'escrow:statement-mapping-new':       ('compound', "  L 404 404 403 200 403 200 403"),
