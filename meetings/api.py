@@ -397,7 +397,8 @@ class MeetingDetailApi(_Base):
 @extend_schema(tags=["meetings"], parameters=[SLUG])
 class MeetingIcsApi(_Base):
     @extend_schema(
-        summary="The meeting as an iCalendar file", responses={(200, "text/calendar"): OpenApiTypes.STR}
+        summary="The meeting as an iCalendar file",
+        responses={(200, "text/calendar"): OpenApiTypes.STR, 404: ERRORS[404]},
     )
     def get(self, request, slug, pk):
         meeting = _get(selectors.meeting_list(compound=self.compound()), pk)
