@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("escrow.urls")),
     path("", include("meetings.urls")),
     path("", include("assessments.urls")),
+    path("", include("settlements.urls")),
     # allauth's TOTP activation, remembering the page to return to (accounts.mfa_return).
     path("accounts/2fa/totp/activate/", mfa_return.activate_totp, name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),

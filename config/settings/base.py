@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "communities",
     "escrow",
     "assessments",
+    "settlements",
     "meetings",
     "portal",
     "banking",  # statement files (no models): its own catalogue in banking/locale
