@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from verify_disclosure import GENESIS, InputError, entry_hash, read_header  # noqa: E402
+from verify_disclosure import GENESIS, InputError, entry_hash, read_header
 
 SETTLEMENT_FORMAT = "gongguan-settlement/1"
 TRANSFER_KIND = "owners_fund_transfer"
@@ -133,7 +133,7 @@ def verify(settlement_path: str, ledger_path: str, disclosure_paths: list[str]) 
             quarter = (int(entry["date"][5:7]) - 1) // 3 + 1
             for code, side, amount in entry["lines"]:
                 signed = amount if side == "D" else -amount
-                for q, d in disclosures.items():
+                for q in disclosures:
                     if q == quarter and entry["seq"] <= named[q]["entry_count"]:
                         quarter_sums[q][code] += signed
                 if entry["kind"] != TRANSFER_KIND:
