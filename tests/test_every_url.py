@@ -100,6 +100,8 @@ def _kwargs(objects: str, t: dict) -> dict:
         "duty_version": {**slug, "version": 1},
         "notification": {"pk": t["notification"].pk},
         "provider": {"provider": "wechatpay"},
+        "settlement": {**slug, "year": 2025},
+        "settlement_file": {**slug, "year": 2025, "fmt": "json"},
     }[objects]
 
 
