@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("escrow.api_urls")),
     path("", include("meetings.api_urls")),
     path("", include("assessments.api_urls")),
+    path("", include("settlements.api_urls")),
 ]
 
 urlpatterns = [
