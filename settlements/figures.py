@@ -32,6 +32,7 @@ from escrow.models import (
     Disclosure,
     DisclosureStatus,
     EntryKind,
+    EscrowAccount,
     JournalLine,
     LedgerAccount,
 )
@@ -120,21 +121,25 @@ def arithmetic(
 
 
 def year_disclosures(compound: Compound, year: int) -> list[Disclosure]:
-    """The four published disclosures in force of ``year``, or a SettlementError naming ``year``."""
+    """The published disclosures in force of ``year`` — its four quarters, or in the escrow
+    account's first year those from the quarter it opened in — or a SettlementError naming ``year``."""
     rows = {
         d.quarter: d
         for d in Disclosure.objects.filter(
             compound=compound, year=year, status=DisclosureStatus.PUBLISHED, superseded_by__isnull=True
         ).order_by("quarter", "-version")
     }
-    missing = [q for q in (1, 2, 3, 4) if q not in rows]
+    # The first year of an escrow account counts from the quarter it opened in.
+    opened = EscrowAccount.objects.filter(compound=compound).values_list("opened_on", flat=True).first()
+    first = (opened.month - 1) // 3 + 1 if opened and opened.year == year else 1
+    missing = [q for q in range(first, 5) if q not in rows]
     if missing:
         raise field_error(
             "year",
             _("year: %(y)s is not fully disclosed yet (quarters not published: %(q)s).")
             % {"y": year, "q": ", ".join(f"Q{q}" for q in missing)},
         )
-    return [rows[q] for q in (1, 2, 3, 4)]
+    return [rows[q] for q in range(first, 5)]
 
 
 def year_scores(compound: Compound, year: int) -> list:
