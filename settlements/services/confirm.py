@@ -77,6 +77,18 @@ def settlement_confirm(
         )
     if digest != settlement.digest:
         raise field_error("digest", _("digest: the figures changed since you read them; read them again."))
+    figures = settlement.figures["figures"]
+    distributable = max(figures["distributable"], 0)
+    if (
+        settlement.release_fen > distributable
+        or settlement.release_fen + settlement.kept_fen != distributable
+    ):
+        # Only possible by writing the row behind the services: never move money on it.
+        raise field_error(
+            "release",
+            _("release: %(r)s fen is not what the distributable %(d)s fen allows; run a correction.")
+            % {"r": settlement.release_fen, "d": distributable},
+        )
     party, why = confirmation_refusal(settlement, actor)
     if party is None:
         raise PermissionDeniedError(why, extra={"fields": {"confirmer": [why]}})

@@ -15,7 +15,7 @@ from escrow.ledger.verification import ledger_verify
 from escrow.models import Category, EntryKind, LedgerAccount, PayoutCategory, PayoutStatus
 from escrow.payouts import services as payouts
 from settlements import services
-from settlements.models import SettlementStatus
+from settlements.models import Settlement, SettlementStatus
 from settlements.services.confirm import release_differences
 from tests.settlements.helpers import fresh, settled_world
 from tests.settlements.test_settlement import run
@@ -143,3 +143,19 @@ def test_negative_distributable_confirms_without_moving_money(world, django_capt
     assert settlement.status == SettlementStatus.RELEASED
     assert settlement.payout is None and settlement.owners_fund_entry is None
     assert ledger_verify(world.a).problems == []
+
+
+def test_a_release_larger_than_the_distributable_is_refused(world, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    settled_world(world, capture)
+    settlement = run(capture, world)
+    Settlement.objects.filter(pk=settlement.pk).update(
+        release_fen=22_342_304, kept_fen=0
+    )  # behind the services
+    settlement.refresh_from_db()
+    with pytest.raises(ApplicationError) as err:
+        services.settlement_confirm(
+            settlement=settlement, actor=world.committee, second_factor=fresh(), digest=settlement.digest
+        )
+    assert "release" in err.value.extra["fields"]
+    assert not settlement.confirmations.exists()
