@@ -12,7 +12,7 @@ from accounts.models import Notification
 from accounts.stepup import SecondFactor, StepUpRequiredError
 from common.errors import ApplicationError, ConflictError, PermissionDeniedError
 from escrow.ledger.verification import ledger_verify
-from escrow.models import Category, EntryKind, LedgerAccount, PayoutCategory, PayoutStatus
+from escrow.models import Category, EntryKind, LedgerAccount, PayoutCategory, PayoutRequest, PayoutStatus
 from escrow.payouts import services as payouts
 from settlements import services
 from settlements.models import Settlement, SettlementStatus
@@ -159,3 +159,29 @@ def test_a_release_larger_than_the_distributable_is_refused(world, django_captur
         )
     assert "release" in err.value.extra["fields"]
     assert not settlement.confirmations.exists()
+
+
+def test_release_resumed_after_a_kill_finds_its_payout(world, django_capture_on_commit_callbacks):
+    """Killed after escrow committed the payout but before the settlement named it: the
+    next run (the sweep) finds the payout by its marker and files nothing new."""
+    capture = django_capture_on_commit_callbacks
+    settled_world(world, capture)
+    settlement = run(capture, world)
+    for who in (world.committee, world.committee2):
+        confirm(capture, settlement, who)
+    # The last confirmation's after-commit release is not run (as if the worker died).
+    services.settlement_confirm(
+        settlement=settlement, actor=world.official, second_factor=fresh(), digest=settlement.digest
+    )
+    settlement.refresh_from_db()
+    assert settlement.status == SettlementStatus.CONFIRMED
+    released = services.settlement_release(settlement.pk)
+    payout = released.payout
+    Settlement.objects.filter(pk=settlement.pk).update(
+        status=SettlementStatus.CONFIRMED, payout=None, claimed_at=None
+    )
+    with capture(execute=True):
+        services.settlements_sweep()
+    settlement.refresh_from_db()
+    assert settlement.status == SettlementStatus.RELEASED and settlement.payout == payout
+    assert PayoutRequest.objects.filter(category=PayoutCategory.SETTLEMENT_RELEASE).count() == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from common.errors import ApplicationError, PermissionDeniedError
@@ -112,3 +114,17 @@ def test_correction_is_a_new_version_with_reason(world, django_capture_on_commit
     assert second.version == 2 and second.status == SettlementStatus.READY
     assert second.figures["supersedes_digest"] == first.digest
     assert second.figures["figures"] == first.figures["figures"]
+
+
+def test_january_beat_settles_the_year_before_once(world, django_capture_on_commit_callbacks):
+    settled_world(world, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = services.settlements_run_january(today=dt.date(YEAR + 1, 1, 5))
+    assert len(queued) == 1  # compound B has no escrow account
+    settlement = Settlement.objects.get(pk=queued[0])
+    assert (settlement.compound, settlement.year, settlement.status) == (
+        world.a,
+        YEAR,
+        SettlementStatus.READY,
+    )
+    assert services.settlements_run_january(today=dt.date(YEAR + 1, 1, 6)) == []
