@@ -125,6 +125,9 @@ def settlement_detail(request, slug, year):
         "files": list(settlement.files.order_by("format").values("format", "size", "sha256")),
         "confirmations": list(settlement.confirmations.select_related("signer").order_by("created_at")),
         "may_confirm": party is not None,
+        "may_correct": settlement.status == SettlementStatus.READY
+        and Role.COMMUNITY_OFFICIAL in standing.roles
+        and not settlement.confirmations.exists(),
         "payout_differences": release_differences(settlement),
         "release": format_yuan(settlement.release_fen or 0),
         "kept": format_yuan(settlement.kept_fen or 0),
@@ -181,6 +184,26 @@ def settlement_file(request, slug, year, fmt):
     if fmt == "html":
         response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
+
+
+@login_required
+@require_POST
+def settlement_correct(request, slug, year):
+    """A community official recomputes a settlement nobody has confirmed yet, with a reason."""
+    compound = _compound(slug)
+    standing = standing_in(request.user, compound)
+    settlement = selectors.settlement_get(compound, year, standing)
+    if settlement is None or Role.COMMUNITY_OFFICIAL not in standing.roles:
+        raise Http404
+    try:
+        new = services.settlement_correct(
+            settlement=settlement, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Version %(v)s is being computed.") % {"v": new.version})
+    return redirect("settlements:detail", slug=slug, year=year)
 
 
 # --------------------------------------------------------------------------- policy

@@ -137,3 +137,28 @@ def test_run_form_names_the_field(world, django_capture_on_commit_callbacks):
         == 404
     )
     assert not Settlement.objects.exists()
+
+
+def test_official_corrects_on_the_page_until_the_first_confirmation(
+    world, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    settled_world(world, capture)
+    official = client_for(world.official)
+    with capture(execute=True):
+        official.post(
+            reverse("settlements:run", args=[world.a.slug]),
+            {"year": YEAR, "payee_account": "6222000011112222"},
+        )
+    detail = reverse("settlements:detail", args=[world.a.slug, YEAR])
+    assert 'id="correct-form"' in official.get(detail).content.decode()
+    assert 'id="correct-form"' not in client_for(world.committee).get(detail).content.decode()
+    with capture(execute=True):
+        response = official.post(
+            reverse("settlements:correct", args=[world.a.slug, YEAR]), {"reason": "补录Q4维修"}
+        )
+    assert response.status_code == 302
+    current = Settlement.objects.get(compound=world.a, year=YEAR, status=SettlementStatus.READY)
+    assert (current.version, current.correction_reason) == (2, "补录Q4维修")
+    page = official.get(detail).content.decode()
+    assert "补录Q4维修" in page

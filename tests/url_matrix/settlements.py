@@ -9,6 +9,7 @@ ROWS = {
     'settlements:run':      ('compound', "  L 405 405 405 405 405 405 405"),
     'settlements:detail':   ('settlement', "404 404 404 404 404 404 404 404"),
     'settlements:confirm':  ('settlement', "  L 405 405 405 405 405 405 405"),
+    'settlements:correct':  ('settlement', "  L 405 405 405 405 405 405 405"),
     'settlements:file':     ('settlement_file', "404 404 404 404 404 404 404 404"),
     'settlements:policy':   ('none', "  L 404 404 404 404 404 404 200"),
 }
