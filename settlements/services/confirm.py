@@ -204,42 +204,22 @@ def settlement_release(settlement_id: int) -> Settlement | None:
         purpose__startswith=release_marker(settlement) + " ",
     ).first()
     if payout is None:
-        applicant, company = _applicant(settlement)
-        pdf = settlement.files.get(format=SettlementFormat.PDF).content
-        name = f"settlement-{settlement.compound.slug}-{settlement.year}-v{settlement.version}.pdf"
-        policy = payouts.payout_policy(settlement.compound)
-        attachments = [(AttachmentKind.OTHER, SimpleUploadedFile(name, bytes(pdf), "application/pdf"))]
-        extra = {}
-        if settlement.release_fen >= policy.resolution_threshold_fen:
-            # The confirmed settlement (two committee members and an official) is the decision.
-            attachments.append(
-                (AttachmentKind.MINUTES, SimpleUploadedFile(name, bytes(pdf), "application/pdf"))
+        try:
+            payout = _file_release(settlement)
+        except Exception as exc:
+            # Left confirmed: the sweep tries again once the claim is stale.
+            Settlement.objects.filter(pk=settlement_id).update(
+                last_error=f"{type(exc).__name__}: {exc}"[:2000]
             )
-            extra = {
-                "resolution_number": f"结算{settlement.year}-{settlement.pk}-v{settlement.version}",
-                "resolution_date": timezone.localtime(settlement.confirmed_at).date(),
-            }
-        payout = payouts.payout_file(
-            compound=settlement.compound,
-            actor=applicant,
-            attachments=attachments,
-            submit=True,
-            category=PayoutCategory.SETTLEMENT_RELEASE,
-            expense_account=Category.SETTLEMENT_RELEASE,
-            payee_name=company.name,
-            payee_account=_payee_account(settlement, company),
-            payee_company=company,
-            amount_fen=settlement.release_fen,
-            purpose=f"{release_marker(settlement)} {settlement.year}年度结算拨付（摘要 {settlement.digest[:12]}）",
-            **extra,
-        )
+            raise
     with transaction.atomic():
         settlement = Settlement.objects.select_for_update().get(pk=settlement_id)
         if settlement.status != SettlementStatus.CONFIRMED:
             return settlement
         settlement.payout = payout
         settlement.status = SettlementStatus.RELEASED
-        settlement.save(update_fields=["payout", "status"])
+        settlement.last_error = ""
+        settlement.save(update_fields=["payout", "status", "last_error"])
         audit_record(
             actor=None,
             action="settlement.release",
@@ -249,6 +229,37 @@ def settlement_release(settlement_id: int) -> Settlement | None:
         )
         notify_parties(settlement, "released")
     return settlement
+
+
+def _file_release(settlement: Settlement) -> PayoutRequest:
+    """Escrow's own filing (durable, all or nothing): submitted at once, the settlement PDF attached."""
+    applicant, company = _applicant(settlement)
+    pdf = settlement.files.get(format=SettlementFormat.PDF).content
+    name = f"settlement-{settlement.compound.slug}-{settlement.year}-v{settlement.version}.pdf"
+    policy = payouts.payout_policy(settlement.compound)
+    attachments = [(AttachmentKind.OTHER, SimpleUploadedFile(name, bytes(pdf), "application/pdf"))]
+    extra = {}
+    if settlement.release_fen >= policy.resolution_threshold_fen:
+        # The confirmed settlement (two committee members and an official) is the decision.
+        attachments.append((AttachmentKind.MINUTES, SimpleUploadedFile(name, bytes(pdf), "application/pdf")))
+        extra = {
+            "resolution_number": f"结算{settlement.year}-{settlement.pk}-v{settlement.version}",
+            "resolution_date": timezone.localtime(settlement.confirmed_at).date(),
+        }
+    return payouts.payout_file(
+        compound=settlement.compound,
+        actor=applicant,
+        attachments=attachments,
+        submit=True,
+        category=PayoutCategory.SETTLEMENT_RELEASE,
+        expense_account=Category.SETTLEMENT_RELEASE,
+        payee_name=company.name,
+        payee_account=_payee_account(settlement, company),
+        payee_company=company,
+        amount_fen=settlement.release_fen,
+        purpose=f"{release_marker(settlement)} {settlement.year}年度结算拨付（摘要 {settlement.digest[:12]}）",
+        **extra,
+    )
 
 
 def release_differences(settlement: Settlement) -> list[str]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification
@@ -88,6 +90,12 @@ def test_three_confirmations_file_the_release_and_move_the_kept_part(
     payout.refresh_from_db()
     assert payout.status == PayoutStatus.PAID
     assert ledger_verify(world.a).problems == []
+
+    # Anyone follows the release from the settlement to its payment in the ledger.
+    page = Client().get(reverse("settlements:detail", args=[world.a.slug, settlement.year])).content.decode()
+    trail = reverse("escrow:ledger-payout-trail", args=[world.a.slug, payout.pk])
+    assert f'href="{trail}"' in page
+    assert Client().get(trail).status_code == 200
 
     # Running the release again does nothing more (exactly one payout).
     assert services.settlement_release(settlement.pk) is None
