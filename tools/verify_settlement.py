@@ -4,6 +4,9 @@ the compound's public ledger export.
 
     python3 tools/verify_settlement.py settlement.json ledger.jsonl q1.json q2.json q3.json q4.json
 
+(one JSON per disclosure the settlement names: four, or in an escrow account's first year
+those from the quarter it opened in).
+
 Python 3.11+ standard library only (it shares the chain rule of tools/verify_disclosure.py,
 which sits beside it). The format and every formula are in docs/settlements.md.
 
@@ -178,7 +181,7 @@ def verify(settlement_path: str, ledger_path: str, disclosure_paths: list[str]) 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 6:
+    if not 3 <= len(args) <= 6:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
     try:
