@@ -225,6 +225,8 @@ def _kwargs(objects: str, t: dict) -> dict:
         "vote_ballot": {**slug, "pk": t["vote"].pk, "kind": "paper"},
         "paper_ballot": {**slug, "pk": t["vote"].pk, "ballot": t["ballot"].pk},
         "counted_vote": {**slug, "pk": t["counted_vote"].pk},
+        "settlement": {**slug, "year": 2025},
+        "settlement_file": {**slug, "year": 2025, "fmt": "json"},
     }[objects]
 
 

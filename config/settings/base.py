@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "communities",
     "escrow",
     "assessments",
+    "settlements",
     "meetings",
     "portal",
     "banking",  # statement files (no models): its own catalogue in banking/locale
@@ -282,6 +283,17 @@ CELERY_BEAT_SCHEDULE["escrow-disclosures-build-due"] = {
 CELERY_BEAT_SCHEDULE["escrow-disclosures-sweep"] = {
     "task": "escrow.disclosures_sweep",
     "schedule": crontab(minute="*/10"),
+}
+# Settlements (issue 13): the year before, on 5–31 January daily (a compound whose Q4 is
+# published late is picked up on a later day); the sweep; contracts ending within 90 days.
+CELERY_BEAT_SCHEDULE["settlements-run-january"] = {
+    "task": "settlements.run_january",
+    "schedule": crontab(minute=0, hour=3, day_of_month="5-31", month_of_year=1),
+}
+CELERY_BEAT_SCHEDULE["settlements-sweep"] = {"task": "settlements.sweep", "schedule": crontab(minute="*/10")}
+CELERY_BEAT_SCHEDULE["settlements-contracts-warn-ending"] = {
+    "task": "settlements.contracts_warn_ending",
+    "schedule": crontab(minute=15, hour=8),
 }
 CELERY_BEAT_SCHEDULE["escrow-disclosures-flag-overdue"] = {
     "task": "escrow.disclosures_flag_overdue",

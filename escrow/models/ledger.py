@@ -169,6 +169,7 @@ class EntryKind(models.TextChoices):
     OTHER_INCOME = "other_income", _("Other income")
     PAYOUT = "payout", _("Payout")
     REVERSAL = "reversal", _("Reversal")
+    OWNERS_FUND_TRANSFER = "owners_fund_transfer", _("Settlement: part kept moved to the owners' fund")
 
 
 class JournalEntry(models.Model):

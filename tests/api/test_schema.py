@@ -264,6 +264,10 @@ ALL_OPERATIONS = [
     "v1_compounds_votes_create",
     "v1_compounds_votes_list",
     "v1_compounds_votes_retrieve",
+    "v1_compounds_settlements_list",
+    "v1_compounds_settlements_create",
+    "v1_compounds_settlements_retrieve",
+    "v1_compounds_settlements_confirm_create",
 ]
 
 # (persona or "*", operation) → the escrow bug it shows; fixed in escrow (phase 2), when
