@@ -64,6 +64,7 @@ from escrow.models import Disclosure, JournalEntry, PayoutRequest, PayoutSignatu
 from meetings.demo import seed_meetings_demo
 from meetings.models import Meeting
 from portal.demo_signers import DEMO_TOTP_SECRET, enrol_demo_signers
+from settlements.demo import seed_settlements_demo
 
 # One password for every demo log-in, printed in the table and in the README.
 DEMO_PASSWORD = "gongguan-demo-2026"  # noqa: S105 - a documented demo password, not a secret
@@ -227,6 +228,7 @@ class Seeder:
             self._seed_disclosures,
             self._seed_meetings,
             self._seed_assessments,
+            self._seed_settlements,
         ]
 
     def run(self) -> None:
@@ -629,6 +631,11 @@ class Seeder:
         for kind, n in seed_assessments_demo(stdout=self.out).items():
             if n:
                 self._note(kind, n)
+
+    def _seed_settlements(self) -> None:
+        """The first year's settlement of every pilot, confirmed, released and paid, after the
+        assessments it reads (settlements/demo.py)."""
+        seed_settlements_demo(stdout=self.out)
 
     def _assign(self, steward: Membership, buildings: list[Building]) -> None:
         have = set(StewardAssignment.objects.filter(membership=steward).values_list("building_id", flat=True))
