@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("escrow.api_urls")),
     path("", include("meetings.api_urls")),
     path("", include("assessments.api_urls")),
+    path("", include("street.api_urls")),
 ]
 
 urlpatterns = [
@@ -22,6 +23,7 @@ urlpatterns = [
     path("", include("escrow.urls")),
     path("", include("meetings.urls")),
     path("", include("assessments.urls")),
+    path("", include("street.urls")),
     # allauth's TOTP activation, remembering the page to return to (accounts.mfa_return).
     path("accounts/2fa/totp/activate/", mfa_return.activate_totp, name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),

@@ -1,0 +1,388 @@
+"""Reads of the street dashboard: rows, totals, charts and flags — from the rollups only
+(a fixed number of queries whatever the journal's length)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.periods import add_months
+from communities.models import Compound, StreetOffice
+from escrow.fees.selectors import RateRow
+from street.models import CompoundMonth, Flag, FlagStatus
+from street.settlement import settlement_statuses
+
+SORT_FIELDS = {
+    "name": lambda r: r.compound.name,
+    "collection_rate": lambda r: r.collection_rate,
+    "balance": lambda r: r.m.escrow_balance_fen if r.m else None,
+    "payouts_waiting": lambda r: r.m.payouts_waiting if r.m else None,
+    "oldest_waiting": lambda r: r.m.payouts_oldest_days if r.m else None,
+    "score": lambda r: r.m.score if r.m else None,
+    "repairs_open": lambda r: r.m.repairs_open if r.m else None,
+    "repairs_overdue": lambda r: r.m.repairs_overdue if r.m else None,
+    "meetings_held": lambda r: r.meetings_held,
+    "topics_resolved": lambda r: r.topics_resolved,
+    "flags": lambda r: r.open_flags,
+}
+FILTER_FIELDS = ("sort", "month", "community", "flagged", "late", "q")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass
+class DashboardQuery:
+    month: dt.date
+    sort: str = "name"
+    descending: bool = False
+    community: int | None = None
+    flagged: bool = False
+    late: bool = False
+    q: str = ""
+
+    @classmethod
+    def parse(cls, params, *, today: dt.date | None = None) -> DashboardQuery:
+        """From the query string; unknown fields, sorts or dates → ValidationError naming them."""
+        today = today or timezone.localdate()
+        errors = {}
+        unknown = sorted(set(params) - set(FILTER_FIELDS) - {"format"})
+        for name in unknown:
+            errors[name] = _("Unknown filter. Use one of: %(fields)s.") % {"fields": ", ".join(FILTER_FIELDS)}
+        month = today.replace(day=1)
+        raw_month = (params.get("month") or "").strip()
+        if raw_month:
+            match = _MONTH.match(raw_month)
+            try:
+                if not match:
+                    raise ValueError
+                month = dt.date(int(match[1]), int(match[2]), 1)
+                if month > today.replace(day=1):
+                    errors["month"] = _("The month cannot be in the future.")
+            except ValueError:
+                errors["month"] = _("Write the month as YYYY-MM, e.g. 2026-11.")
+        sort = (params.get("sort") or "name").strip()
+        descending = sort.startswith("-")
+        if sort.lstrip("-") not in SORT_FIELDS:
+            errors["sort"] = _("Unknown sort. Use one of: %(fields)s.") % {"fields": ", ".join(SORT_FIELDS)}
+        community = None
+        raw_community = (params.get("community") or "").strip()
+        if raw_community:
+            if not raw_community.isdigit():
+                errors["community"] = _("Choose a community from the list.")
+            else:
+                community = int(raw_community)
+        flags = {}
+        for name in ("flagged", "late"):
+            raw = (params.get(name) or "").strip()
+            if raw not in ("", "0", "1"):
+                errors[name] = _("Use 1 (yes) or leave it empty.")
+            flags[name] = raw == "1"
+        if errors:
+            raise ValidationError(errors)
+        return cls(
+            month=month,
+            sort=sort.lstrip("-"),
+            descending=descending,
+            community=community,
+            q=(params.get("q") or "").strip()[:50],
+            **flags,
+        )
+
+
+@dataclass
+class Row:
+    compound: Compound
+    m: CompoundMonth | None
+    previous: CompoundMonth | None
+    meetings_held: int = 0
+    topics_resolved: int = 0
+    open_flags: int = 0
+    settlement: str | None = None
+    links: dict = field(default_factory=dict)
+
+    @property
+    def collection_rate(self) -> Decimal | None:
+        return self.m.collection_rate if self.m else None
+
+    @property
+    def collection_trend(self) -> Decimal | None:
+        if not (self.m and self.previous):
+            return None
+        now, before = self.m.collection_rate, self.previous.collection_rate
+        return None if now is None or before is None else now - before
+
+    @property
+    def available_fen(self) -> int | None:
+        if not self.m or self.m.escrow_balance_fen is None or self.m.open_holds_fen is None:
+            return None
+        return self.m.escrow_balance_fen - self.m.open_holds_fen
+
+    @property
+    def score_trend(self) -> Decimal | None:
+        if not (self.m and self.previous) or self.m.score is None or self.previous.score is None:
+            return None
+        return self.m.score - self.previous.score
+
+
+@dataclass
+class Totals:
+    compounds: int
+    money_managed_fen: int
+    meetings_held: int
+    topics_resolved: int
+    score_then: Decimal | None
+    score_now: Decimal | None
+    stewards: int | None
+    billed_fen: int
+    first_month: dt.date | None
+    last_month: dt.date | None
+
+
+def _mean(values) -> Decimal | None:
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    return (sum(values, Decimal(0)) / len(values)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+
+
+def _links(slug: str) -> dict:
+    kw = {"slug": slug}
+    return {
+        "compound": reverse("compound-members", kwargs=kw),
+        "collection": reverse("escrow:collection", kwargs=kw),
+        "ledger": reverse("escrow:ledger", kwargs=kw),
+        "payouts": reverse("escrow:payout-list", kwargs=kw),
+        "disclosures": reverse("escrow:disclosure-list", kwargs=kw),
+        "score": reverse("assessments:public", kwargs=kw),
+        "repairs": reverse("assessments:repair-list", kwargs=kw),
+        "meetings": reverse("meetings:home", kwargs=kw),
+    }
+
+
+def dashboard(office: StreetOffice, query: DashboardQuery) -> dict:
+    compounds = Compound.objects.filter(community__street_office=office).select_related("community")
+    if query.community:
+        compounds = compounds.filter(community_id=query.community)
+    if query.q:
+        compounds = compounds.filter(Q(name__icontains=query.q) | Q(slug__icontains=query.q))
+    compounds = list(compounds.order_by("name", "pk"))
+    ids = [c.pk for c in compounds]
+    previous = add_months(query.month, -1)
+    months = {
+        (r.compound_id, r.month): r
+        for r in CompoundMonth.objects.filter(compound_id__in=ids, month__in=[query.month, previous])
+    }
+    through = {
+        row["compound_id"]: row
+        for row in CompoundMonth.objects.filter(compound_id__in=ids, month__lte=query.month)
+        .values("compound_id")
+        .annotate(meetings=Sum("meetings_held"), topics=Sum("topics_resolved"))
+    }
+    flags = dict(
+        Flag.objects.filter(compound_id__in=ids, active=True, status=FlagStatus.OPEN)
+        .values("compound_id")
+        .annotate(n=Count("pk"))
+        .values_list("compound_id", "n")
+    )
+    settlement = settlement_statuses(ids)
+    rows = [
+        Row(
+            compound=c,
+            m=months.get((c.pk, query.month)),
+            previous=months.get((c.pk, previous)),
+            meetings_held=through.get(c.pk, {}).get("meetings") or 0,
+            topics_resolved=through.get(c.pk, {}).get("topics") or 0,
+            open_flags=flags.get(c.pk, 0),
+            settlement=settlement.get(c.pk),
+            links=_links(c.slug),
+        )
+        for c in compounds
+    ]
+    if query.flagged:
+        rows = [r for r in rows if r.open_flags]
+    if query.late:
+        rows = [r for r in rows if r.m and r.m.disclosure_late]
+    key = SORT_FIELDS[query.sort]
+    present = [r for r in rows if key(r) is not None]
+    missing = [r for r in rows if key(r) is None]
+    present.sort(key=key, reverse=query.descending)
+    rows = present + missing  # no data sorts last either way
+    return {"rows": rows, "totals": totals(ids, query.month)}
+
+
+def totals(ids: list[int], month: dt.date) -> Totals:
+    """The seed's headline figures from the rollups up to ``month``: compounds, money
+    managed (fees received), meetings held, topics resolved, the mean of each compound's
+    first and latest published score, stewards now."""
+    qs = CompoundMonth.objects.filter(compound_id__in=ids, month__lte=month)
+    agg = qs.aggregate(
+        received=Sum("received_fen"),
+        billed=Sum("billed_fen"),
+        meetings=Sum("meetings_held"),
+        topics=Sum("topics_resolved"),
+    )
+    first_score, last_score, stewards, first_month, last_month = {}, {}, {}, None, None
+    for compound_id, m, score, n in qs.order_by("month").values_list(
+        "compound_id", "month", "score", "stewards"
+    ):
+        first_month = first_month or m
+        last_month = m
+        if score is not None:
+            first_score.setdefault(compound_id, score)
+            last_score[compound_id] = score
+        if n is not None:
+            stewards[compound_id] = n
+    return Totals(
+        compounds=len(ids),
+        money_managed_fen=agg["received"] or 0,
+        meetings_held=agg["meetings"] or 0,
+        topics_resolved=agg["topics"] or 0,
+        score_then=_mean(first_score.values()),
+        score_now=_mean(last_score.values()),
+        stewards=sum(stewards.values()) if stewards else None,
+        billed_fen=agg["billed"] or 0,
+        first_month=first_month,
+        last_month=last_month,
+    )
+
+
+def office_flags(office: StreetOffice, *, status: str = "", include_inactive: bool = False):
+    qs = Flag.objects.filter(street_office=office).select_related("compound", "decided_by")
+    if not include_inactive:
+        qs = qs.filter(active=True)
+    if status:
+        if status not in FlagStatus.values:
+            raise ValidationError(
+                {"status": _("Unknown status. Use one of: %(s)s.") % {"s": ", ".join(FlagStatus.values)}}
+            )
+        qs = qs.filter(status=status)
+    return list(qs.order_by("status", "compound__name", "kind", "key"))
+
+
+# --------------------------------------------------------------------------- charts
+
+
+@dataclass
+class LineChart:
+    """A server-drawn SVG line chart (the house way of assessments.TrendChart) with one or
+    more series sharing x labels; ``table`` is the same numbers for screen readers."""
+
+    labels: list[str]
+    series: list[tuple[str, list[Decimal | None]]]
+    top: Decimal | None = None
+    width: int = 340
+    height: int = 180
+    pad: int = 30
+    colours: tuple = ("#234", "#c5502e", "#2f7d4f", "#7a4fb0")
+
+    @property
+    def ymax(self) -> Decimal:
+        values = [v for _n, vs in self.series for v in vs if v is not None]
+        biggest = max(values, default=Decimal(0))
+        return max(self.top or Decimal(0), biggest) or Decimal(1)
+
+    def _x(self, i: int) -> float:
+        n = len(self.labels)
+        span = self.width - 2 * self.pad
+        return round(self.pad + (span * i / (n - 1) if n > 1 else span / 2), 1)
+
+    def _y(self, v) -> float:
+        return round(self.pad + (self.height - 2 * self.pad) * (1 - float(v) / float(self.ymax)), 1)
+
+    @property
+    def lines(self) -> list[dict]:
+        out = []
+        for k, (name, values) in enumerate(self.series):
+            pts = [(self._x(i), self._y(v), v) for i, v in enumerate(values) if v is not None]
+            out.append(
+                {
+                    "name": name,
+                    "colour": self.colours[k % len(self.colours)],
+                    "points": " ".join(f"{x},{y}" for x, y, _v in pts),
+                    "dots": [{"x": x, "y": y, "value": v} for x, y, v in pts],
+                }
+            )
+        return out
+
+    @property
+    def ticks(self) -> list[dict]:
+        step = max(1, len(self.labels) // 6)
+        return [{"x": self._x(i), "label": label} for i, label in enumerate(self.labels) if i % step == 0]
+
+    @property
+    def gridlines(self) -> list[dict]:
+        return [
+            {"y": self._y(self.ymax * f), "value": (self.ymax * f).quantize(Decimal("1"))}
+            for f in (0, Decimal("0.5"), 1)
+        ]
+
+    @property
+    def right(self) -> int:
+        return self.width - self.pad
+
+    @property
+    def table(self) -> list[dict]:
+        return [
+            {"label": label, "values": [vs[i] for _n, vs in self.series]}
+            for i, label in enumerate(self.labels)
+        ]
+
+
+def _yuan(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+def charts(
+    office: StreetOffice, *, compound_ids: list[int] | None = None, months: int = 12, today=None
+) -> dict:
+    """Collection rate and score per compound; income vs necessary costs per month (office)."""
+    today = today or timezone.localdate()
+    last = today.replace(day=1)
+    first = add_months(last, -(months - 1))
+    compounds = Compound.objects.filter(community__street_office=office).order_by("name", "pk")
+    if compound_ids is not None:
+        compounds = compounds.filter(pk__in=compound_ids)
+    compounds = list(compounds)
+    month_list = [add_months(first, k) for k in range(months)]
+    labels = [m.strftime("%Y-%m") for m in month_list]
+    rows = {
+        (r.compound_id, r.month): r
+        for r in CompoundMonth.objects.filter(compound__in=compounds, month__gte=first, month__lte=last)
+    }
+    per_compound = []
+    for c in compounds:
+        rates = [
+            RateRow(m, rows[(c.pk, m)].billed_fen, rows[(c.pk, m)].received_fen).rate
+            if (c.pk, m) in rows
+            else None
+            for m in month_list
+        ]
+        scores = [rows[(c.pk, m)].score if (c.pk, m) in rows else None for m in month_list]
+        per_compound.append(
+            {
+                "compound": c,
+                "collection": LineChart(labels, [(_("Collection rate %"), rates)], top=Decimal(100)),
+                "score": LineChart(labels, [(_("Score"), scores)], top=Decimal(100)),
+                "has_data": any(v is not None for v in rates + scores),
+            }
+        )
+    money = (
+        CompoundMonth.objects.filter(compound__in=compounds, month__gte=first, month__lte=last)
+        .values("month")
+        .annotate(income=Sum("income_fen"), costs=Sum("necessary_costs_fen"))
+    )
+    by_month = {r["month"]: r for r in money}
+    income = [_yuan(by_month[m]["income"]) if m in by_month else None for m in month_list]
+    costs = [_yuan(by_month[m]["costs"]) if m in by_month else None for m in month_list]
+    return {
+        "compounds": per_compound,
+        "money": LineChart(labels, [(_("Income (yuan)"), income), (_("Necessary costs (yuan)"), costs)]),
+        "has_money": any(v is not None for v in income),
+    }
