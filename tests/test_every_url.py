@@ -100,7 +100,16 @@ def _kwargs(objects: str, t: dict) -> dict:
         "duty_version": {**slug, "version": 1},
         "notification": {"pk": t["notification"].pk},
         "provider": {"provider": "wechatpay"},
+        "street": {"slug": street_slug(world)},
+        "street_export": {"slug": street_slug(world), "fmt": "csv"},
+        "street_flag": {"slug": street_slug(world), "pk": MISSING},
     }[objects]
+
+
+def street_slug(world) -> str:
+    from tests.street.helpers import dashboard_for
+
+    return dashboard_for(world).slug
 
 
 def _answer(response) -> object:

@@ -10,7 +10,7 @@ register = template.Library()
 @register.filter
 def yuan_or_na(fen):
     """'¥1,234.50', or "not yet available" (暂无数据) when there is no figure."""
-    return _("not yet available") if fen is None else format_yuan(fen)
+    return format_yuan(fen) if isinstance(fen, int) else _("not yet available")
 
 
 @register.filter
