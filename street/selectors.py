@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +34,8 @@ SORT_FIELDS = {
     "topics_resolved": lambda r: r.topics_resolved,
     "flags": lambda r: r.open_flags,
 }
-FILTER_FIELDS = ("sort", "month", "community", "flagged", "late", "q")
+FILTER_FIELDS = ("sort", "month", "community", "flagged", "late", "q", "page")
+PAGE_SIZE = 50
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -46,6 +48,7 @@ class DashboardQuery:
     flagged: bool = False
     late: bool = False
     q: str = ""
+    page: int = 1
 
     @classmethod
     def parse(cls, params, *, today: dt.date | None = None) -> DashboardQuery:
@@ -78,6 +81,13 @@ class DashboardQuery:
                 errors["community"] = _("Choose a community from the list.")
             else:
                 community = int(raw_community)
+        page = 1
+        raw_page = (params.get("page") or "").strip()
+        if raw_page:
+            if not raw_page.isdigit() or int(raw_page) < 1:
+                errors["page"] = _("A page number: 1, 2, 3 …")
+            else:
+                page = int(raw_page)
         flags = {}
         for name in ("flagged", "late"):
             raw = (params.get(name) or "").strip()
@@ -92,6 +102,7 @@ class DashboardQuery:
             descending=descending,
             community=community,
             q=(params.get("q") or "").strip()[:50],
+            page=page,
             **flags,
         )
 
@@ -105,7 +116,10 @@ class Row:
     topics_resolved: int = 0
     open_flags: int = 0
     settlement: str | None = None
-    links: dict = field(default_factory=dict)
+
+    @cached_property
+    def links(self) -> dict:
+        return _links(self.compound.slug)
 
     @property
     def collection_rate(self) -> Decimal | None:
@@ -201,7 +215,6 @@ def dashboard(office: StreetOffice, query: DashboardQuery) -> dict:
             topics_resolved=through.get(c.pk, {}).get("topics") or 0,
             open_flags=flags.get(c.pk, 0),
             settlement=settlement.get(c.pk),
-            links=_links(c.slug),
         )
         for c in compounds
     ]
@@ -217,6 +230,19 @@ def dashboard(office: StreetOffice, query: DashboardQuery) -> dict:
     return {"rows": rows, "totals": totals(ids, query.month)}
 
 
+def paginate(rows: list, page: int) -> dict:
+    """One page of ``PAGE_SIZE`` rows (a page past the end shows the last)."""
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(page, pages)
+    return {
+        "page_rows": rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        "page": page,
+        "pages": pages,
+        "previous_page": page - 1 if page > 1 else None,
+        "next_page": page + 1 if page < pages else None,
+    }
+
+
 def totals(ids: list[int], month: dt.date) -> Totals:
     """The seed's headline figures from the rollups up to ``month``: compounds, money
     managed (fees received), meetings held, topics resolved, the mean of each compound's
@@ -228,17 +254,22 @@ def totals(ids: list[int], month: dt.date) -> Totals:
         meetings=Sum("meetings_held"),
         topics=Sum("topics_resolved"),
     )
-    first_score, last_score, stewards, first_month, last_month = {}, {}, {}, None, None
-    for compound_id, m, score, n in qs.order_by("month").values_list(
-        "compound_id", "month", "score", "stewards"
-    ):
-        first_month = first_month or m
-        last_month = m
-        if score is not None:
-            first_score.setdefault(compound_id, score)
-            last_score[compound_id] = score
-        if n is not None:
-            stewards[compound_id] = n
+    scored = qs.filter(score__isnull=False)
+    # PostgreSQL DISTINCT ON: each compound's first and latest scored month, latest steward count.
+    first_score = dict(
+        scored.order_by("compound_id", "month").distinct("compound_id").values_list("compound_id", "score")
+    )
+    last_score = dict(
+        scored.order_by("compound_id", "-month").distinct("compound_id").values_list("compound_id", "score")
+    )
+    stewards = dict(
+        qs.filter(stewards__isnull=False)
+        .order_by("compound_id", "-month")
+        .distinct("compound_id")
+        .values_list("compound_id", "stewards")
+    )
+    span = qs.aggregate(first=Min("month"), last=Max("month"))
+    first_month, last_month = span["first"], span["last"]
     return Totals(
         compounds=len(ids),
         money_managed_fen=agg["received"] or 0,

@@ -57,6 +57,7 @@ def dashboard_page(request, slug):
             "communities": Community.objects.filter(street_office=office).order_by("name"),
             "sorts": list(selectors.SORT_FIELDS),
             **data,
+            **selectors.paginate(data["rows"], query.page),
         },
     )
 
