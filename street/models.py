@@ -39,10 +39,11 @@ class CompoundMonth(models.Model):
     waiting payouts, open repairs, stewards …) are as of the month's end — or as of the
     refresh for the current month. NULL means "no data", never zero."""
 
-    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="+")
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="street_months")
     month = models.DateField(_("month"))
     billed_fen = models.BigIntegerField(default=0)
-    received_fen = models.BigIntegerField(default=0)
+    received_fen = models.BigIntegerField(default=0)  # identified fee payments (the collection rate's)
+    money_in_fen = models.BigIntegerField(default=0)  # every fee payment, unidentified ones too
     income_fen = models.BigIntegerField(default=0)
     necessary_costs_fen = models.BigIntegerField(default=0)
     other_expenses_fen = models.BigIntegerField(default=0)

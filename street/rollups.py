@@ -31,6 +31,7 @@ from escrow.models import (
     Disclosure,
     DisclosureStatus,
     JournalLine,
+    Payment,
     PayoutRequest,
 )
 from meetings.selectors import meeting_counts
@@ -106,6 +107,15 @@ def compute(
     first, last = months[0], months[-1]
     rates = collection_rates(compound, first=first, last=last)
     by_month = {r.period: r for r in rates.compound}
+    money_in = {
+        (m.date() if isinstance(m, dt.datetime) else m): total
+        for m, total in Payment.objects.filter(
+            compound=compound, received_on__gte=first, received_on__lt=add_months(last, 1)
+        )
+        .annotate(m=TruncMonth("received_on"))
+        .values_list("m")
+        .annotate(s=Sum("amount_fen"))
+    }
     lines = ledger_by_month(compound, first)
     balances = ledger_balances(compound)
     has_account = bool(balances.accounts)
@@ -121,6 +131,7 @@ def compute(
         v: dict = {
             "billed_fen": by_month[month].billed_fen,
             "received_fen": by_month[month].received_fen,
+            "money_in_fen": money_in.get(month, 0),
             "income_fen": -sum(
                 t for (m, _c, k), t in lines.items() if m == month and k == AccountKind.INCOME
             ),

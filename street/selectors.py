@@ -9,8 +9,24 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,21 +34,22 @@ from django.utils.translation import gettext as _
 from common.periods import add_months
 from communities.models import Compound, StreetOffice
 from escrow.fees.selectors import RateRow
-from street.models import CompoundMonth, Flag, FlagStatus
+from street.models import CompoundMonth, Flag, FlagStatus, StreetDashboard
 from street.settlement import settlement_statuses
 
+# Sort keys → SQL over the compound and its rollup row of the month (``m``, a FilteredRelation).
 SORT_FIELDS = {
-    "name": lambda r: r.compound.name,
-    "collection_rate": lambda r: r.collection_rate,
-    "balance": lambda r: r.m.escrow_balance_fen if r.m else None,
-    "payouts_waiting": lambda r: r.m.payouts_waiting if r.m else None,
-    "oldest_waiting": lambda r: r.m.payouts_oldest_days if r.m else None,
-    "score": lambda r: r.m.score if r.m else None,
-    "repairs_open": lambda r: r.m.repairs_open if r.m else None,
-    "repairs_overdue": lambda r: r.m.repairs_overdue if r.m else None,
-    "meetings_held": lambda r: r.meetings_held,
-    "topics_resolved": lambda r: r.topics_resolved,
-    "flags": lambda r: r.open_flags,
+    "name": "name",
+    "collection_rate": "rate",
+    "balance": "m__escrow_balance_fen",
+    "payouts_waiting": "m__payouts_waiting",
+    "oldest_waiting": "m__payouts_oldest_days",
+    "score": "m__score",
+    "repairs_open": "m__repairs_open",
+    "repairs_overdue": "m__repairs_overdue",
+    "meetings_held": "meetings_through",
+    "topics_resolved": "topics_through",
+    "flags": "open_flags",
 }
 FILTER_FIELDS = ("sort", "month", "community", "flagged", "late", "q", "page")
 PAGE_SIZE = 50
@@ -180,14 +197,84 @@ def _links(slug: str) -> dict:
     }
 
 
-def dashboard(office: StreetOffice, query: DashboardQuery) -> dict:
-    compounds = Compound.objects.filter(community__street_office=office).select_related("community")
+def _compounds(office: StreetOffice, query: DashboardQuery):
+    """The office's compounds as the filters say, each with its rollup row of the month
+    (LEFT JOIN: a compound without one still shows, as "not yet available")."""
+    qs = Compound.objects.filter(community__street_office=office)
     if query.community:
-        compounds = compounds.filter(community_id=query.community)
+        qs = qs.filter(community_id=query.community)
     if query.q:
-        compounds = compounds.filter(Q(name__icontains=query.q) | Q(slug__icontains=query.q))
-    compounds = list(compounds.order_by("name", "pk"))
-    ids = [c.pk for c in compounds]
+        qs = qs.filter(Q(name__icontains=query.q) | Q(slug__icontains=query.q))
+    qs = qs.annotate(m=FilteredRelation("street_months", condition=Q(street_months__month=query.month)))
+    if query.late:
+        qs = qs.filter(m__disclosure_late=True)
+    if query.flagged:
+        qs = qs.filter(
+            Exists(Flag.objects.filter(compound=OuterRef("pk"), active=True, status=FlagStatus.OPEN))
+        )
+    return qs
+
+
+def _through(field_name: str, month: dt.date):
+    return Subquery(
+        CompoundMonth.objects.filter(compound=OuterRef("pk"), month__lte=month)
+        .values("compound")
+        .annotate(s=Sum(field_name))
+        .values("s")[:1]
+    )
+
+
+def _sortable(qs, key: str, month: dt.date):
+    if key == "rate":
+        return qs.annotate(
+            rate=Case(
+                When(m__billed_fen__gt=0, then=F("m__received_fen") * 1000 / F("m__billed_fen")),
+                default=None,
+                output_field=BigIntegerField(),
+            )
+        )
+    if key == "meetings_through":
+        return qs.annotate(meetings_through=_through("meetings_held", month))
+    if key == "topics_through":
+        return qs.annotate(topics_through=_through("topics_resolved", month))
+    if key == "open_flags":
+        return qs.annotate(
+            open_flags=Coalesce(
+                Subquery(
+                    Flag.objects.filter(compound=OuterRef("pk"), active=True, status=FlagStatus.OPEN)
+                    .values("compound")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1]
+                ),
+                0,
+            )
+        )
+    return qs
+
+
+def dashboard(office: StreetOffice, query: DashboardQuery, *, page: int | None = None) -> dict:
+    """The rows (one page of ``PAGE_SIZE`` when ``page`` is given, else all) sorted in the
+    database, and the totals: a fixed number of queries, and only one page of rows read,
+    whatever the number of compounds or of ledger lines."""
+    qs = _compounds(office, query)
+    key = SORT_FIELDS[query.sort]
+    order = F(key).desc(nulls_last=True) if query.descending else F(key).asc(nulls_last=True)
+    ordered = _sortable(qs, key, query.month).order_by(order, "name", "pk")
+    paging = {}
+    if page is not None:
+        count = qs.count()
+        pages = max(1, -(-count // PAGE_SIZE))
+        page = min(page, pages)
+        ordered = ordered[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        paging = {
+            "count": count,
+            "page": page,
+            "pages": pages,
+            "previous_page": page - 1 if page > 1 else None,
+            "next_page": page + 1 if page < pages else None,
+        }
+    ids = list(ordered.values_list("pk", flat=True))
+    compounds = Compound.objects.select_related("community").in_bulk(ids)
     previous = add_months(query.month, -1)
     months = {
         (r.compound_id, r.month): r
@@ -208,51 +295,46 @@ def dashboard(office: StreetOffice, query: DashboardQuery) -> dict:
     settlement = settlement_statuses(ids)
     rows = [
         Row(
-            compound=c,
-            m=months.get((c.pk, query.month)),
-            previous=months.get((c.pk, previous)),
-            meetings_held=through.get(c.pk, {}).get("meetings") or 0,
-            topics_resolved=through.get(c.pk, {}).get("topics") or 0,
-            open_flags=flags.get(c.pk, 0),
-            settlement=settlement.get(c.pk),
+            compound=compounds[pk],
+            m=months.get((pk, query.month)),
+            previous=months.get((pk, previous)),
+            meetings_held=through.get(pk, {}).get("meetings") or 0,
+            topics_resolved=through.get(pk, {}).get("topics") or 0,
+            open_flags=flags.get(pk, 0),
+            settlement=settlement.get(pk),
         )
-        for c in compounds
+        for pk in ids
     ]
-    if query.flagged:
-        rows = [r for r in rows if r.open_flags]
-    if query.late:
-        rows = [r for r in rows if r.m and r.m.disclosure_late]
-    key = SORT_FIELDS[query.sort]
-    present = [r for r in rows if key(r) is not None]
-    missing = [r for r in rows if key(r) is None]
-    present.sort(key=key, reverse=query.descending)
-    rows = present + missing  # no data sorts last either way
-    return {"rows": rows, "totals": totals(ids, query.month)}
+    return {"rows": rows, "totals": totals(office, query), **paging}
 
 
-def paginate(rows: list, page: int) -> dict:
-    """One page of ``PAGE_SIZE`` rows (a page past the end shows the last)."""
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(page, pages)
-    return {
-        "page_rows": rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
-        "page": page,
-        "pages": pages,
-        "previous_page": page - 1 if page > 1 else None,
-        "next_page": page + 1 if page < pages else None,
-    }
-
-
-def totals(ids: list[int], month: dt.date) -> Totals:
-    """The seed's headline figures from the rollups up to ``month``: compounds, money
-    managed (fees received), meetings held, topics resolved, the mean of each compound's
-    first and latest published score, stewards now."""
-    qs = CompoundMonth.objects.filter(compound_id__in=ids, month__lte=month)
+def totals(office: StreetOffice, query: DashboardQuery) -> Totals:
+    """The seed's headline figures from the rollups up to the month, for the compounds the
+    filters keep: compounds, money managed (every fee payment received), meetings held,
+    topics resolved, the mean of each compound's first and latest score, stewards now.
+    Rollups change only when they are refreshed, so the figures are cached under the
+    refresh time: exact, and computed once per refresh and filter."""
+    refreshed = (
+        StreetDashboard.objects.filter(street_office=office)
+        .values_list("rollups_refreshed_at", flat=True)
+        .first()
+    )
+    key = "street-totals:" + ":".join(
+        str(x)
+        for x in (office.pk, refreshed, query.month, query.community, query.q, query.flagged, query.late)
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    compounds = _compounds(office, query)
+    qs = CompoundMonth.objects.filter(compound__in=compounds.values("pk"), month__lte=query.month)
     agg = qs.aggregate(
-        received=Sum("received_fen"),
+        received=Sum("money_in_fen"),
         billed=Sum("billed_fen"),
         meetings=Sum("meetings_held"),
         topics=Sum("topics_resolved"),
+        first=Min("month"),
+        last=Max("month"),
     )
     scored = qs.filter(score__isnull=False)
     # PostgreSQL DISTINCT ON: each compound's first and latest scored month, latest steward count.
@@ -268,10 +350,8 @@ def totals(ids: list[int], month: dt.date) -> Totals:
         .distinct("compound_id")
         .values_list("compound_id", "stewards")
     )
-    span = qs.aggregate(first=Min("month"), last=Max("month"))
-    first_month, last_month = span["first"], span["last"]
-    return Totals(
-        compounds=len(ids),
+    result = Totals(
+        compounds=compounds.count(),
         money_managed_fen=agg["received"] or 0,
         meetings_held=agg["meetings"] or 0,
         topics_resolved=agg["topics"] or 0,
@@ -279,9 +359,11 @@ def totals(ids: list[int], month: dt.date) -> Totals:
         score_now=_mean(last_score.values()),
         stewards=sum(stewards.values()) if stewards else None,
         billed_fen=agg["billed"] or 0,
-        first_month=first_month,
-        last_month=last_month,
+        first_month=agg["first"],
+        last_month=agg["last"],
     )
+    cache.set(key, result, 3600)
+    return result
 
 
 def office_flags(office: StreetOffice, *, status: str = "", include_inactive: bool = False):

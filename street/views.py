@@ -44,7 +44,7 @@ def dashboard_page(request, slug):
             },
             status=400,
         )
-    data = selectors.dashboard(office, query)
+    data = selectors.dashboard(office, query, page=query.page)
     return render(
         request,
         "street/dashboard.html",
@@ -57,7 +57,6 @@ def dashboard_page(request, slug):
             "communities": Community.objects.filter(street_office=office).order_by("name"),
             "sorts": list(selectors.SORT_FIELDS),
             **data,
-            **selectors.paginate(data["rows"], query.page),
         },
     )
 

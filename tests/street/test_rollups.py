@@ -75,9 +75,11 @@ def _oracle(compound, months):
     for bill in FeeBill.objects.filter(compound=compound):
         if bill.period in out:
             out[bill.period]["billed_fen"] += bill.amount_fen
-    for p in Payment.objects.filter(compound=compound, unit__isnull=False):
+    for p in Payment.objects.filter(compound=compound):
         if month_start(p.received_on) in out:
-            out[month_start(p.received_on)]["received_fen"] += p.amount_fen
+            out[month_start(p.received_on)]["money_in_fen"] += p.amount_fen
+            if p.unit_id is not None:
+                out[month_start(p.received_on)]["received_fen"] += p.amount_fen
     lines = list(JournalLine.objects.filter(compound=compound).select_related("entry", "account"))
     for m in months:
         end = add_months(m, 1)
