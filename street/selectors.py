@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -27,7 +27,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,7 +52,7 @@ SORT_FIELDS = {
     "flags": "open_flags",
 }
 FILTER_FIELDS = ("sort", "month", "community", "flagged", "late", "q", "page")
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # a phone screen's worth of rows at a time
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -183,18 +183,29 @@ def _mean(values) -> Decimal | None:
     return (sum(values, Decimal(0)) / len(values)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
 
+_PLACEHOLDER = "slug-placeholder"
+_LINK_NAMES = {
+    "compound": "compound-members",
+    "collection": "escrow:collection",
+    "ledger": "escrow:ledger",
+    "payouts": "escrow:payout-list",
+    "disclosures": "escrow:disclosure-list",
+    "score": "assessments:public",
+    "repairs": "assessments:repair-list",
+    "meetings": "meetings:home",
+}
+
+
+@lru_cache(maxsize=8)
+def _link_patterns(urlconf, prefix) -> dict:
+    return {k: reverse(name, kwargs={"slug": _PLACEHOLDER}) for k, name in _LINK_NAMES.items()}
+
+
 def _links(slug: str) -> dict:
-    kw = {"slug": slug}
-    return {
-        "compound": reverse("compound-members", kwargs=kw),
-        "collection": reverse("escrow:collection", kwargs=kw),
-        "ledger": reverse("escrow:ledger", kwargs=kw),
-        "payouts": reverse("escrow:payout-list", kwargs=kw),
-        "disclosures": reverse("escrow:disclosure-list", kwargs=kw),
-        "score": reverse("assessments:public", kwargs=kw),
-        "repairs": reverse("assessments:repair-list", kwargs=kw),
-        "meetings": reverse("meetings:home", kwargs=kw),
-    }
+    """The source page of each figure. Reversed once (per URLconf and script prefix) with a
+    placeholder slug, then filled in: a page of rows would otherwise reverse hundreds of URLs."""
+    patterns = _link_patterns(get_urlconf(), get_script_prefix())
+    return {k: url.replace(_PLACEHOLDER, slug) for k, url in patterns.items()}
 
 
 def _compounds(office: StreetOffice, query: DashboardQuery):

@@ -78,6 +78,7 @@ def test_no_data_reads_not_yet_available_never_zero(world, board):
         ("month=2999-01", "month"),
         ("flagged=yes", "flagged"),
         ("community=abc", "community"),
+        ("page=0", "page"),
     ],
 )
 def test_bad_filters_get_a_clear_error(world, board, query, field):
@@ -238,3 +239,19 @@ def test_the_home_link_tag_lists_only_the_persons_offices(world, board):
     assert template.render(Context({"user": world.street_admin})) == f"{board.slug};"
     assert template.render(Context({"user": world.inspector})) == f"{board.slug};"
     assert template.render(Context({"user": world.committee})) == ""
+
+
+def test_rows_come_a_page_at_a_time_sorted_in_the_database(world, board):
+    from street.selectors import PAGE_SIZE
+    from tests.street.helpers import more_compounds
+
+    more_compounds(world, PAGE_SIZE)  # 2 + PAGE_SIZE compounds: two pages
+    c = client_for(world.street_admin)
+    url = reverse("street:dashboard", args=[board.slug])
+    first = c.get(url + "?sort=-balance")
+    assert first.context["pages"] == 2 and len(first.context["rows"]) == PAGE_SIZE
+    assert first.context["rows"][0].compound == world.a  # the only balance; no data sorts last
+    second = c.get(url + "?sort=-balance&page=2").context["rows"]
+    names = {r.compound.pk for r in first.context["rows"]} | {r.compound.pk for r in second}
+    assert len(names) == PAGE_SIZE + 2
+    assert first.context["totals"].compounds == PAGE_SIZE + 2
