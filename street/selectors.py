@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -330,10 +331,11 @@ def totals(office: StreetOffice, query: DashboardQuery) -> Totals:
         .values_list("rollups_refreshed_at", flat=True)
         .first()
     )
-    key = "street-totals:" + ":".join(
+    signature = "|".join(
         str(x)
         for x in (office.pk, refreshed, query.month, query.community, query.q, query.flagged, query.late)
     )
+    key = "street-totals:" + hashlib.sha256(signature.encode()).hexdigest()
     cached = cache.get(key)
     if cached is not None:
         return cached
