@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -255,3 +256,34 @@ def test_rows_come_a_page_at_a_time_sorted_in_the_database(world, board):
     names = {r.compound.pk for r in first.context["rows"]} | {r.compound.pk for r in second}
     assert len(names) == PAGE_SIZE + 2
     assert first.context["totals"].compounds == PAGE_SIZE + 2
+
+
+def test_the_pdf_brief_is_one_a4_page(world, board):
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdfinfo"):
+        pytest.skip("needs poppler-utils (pdfinfo)")
+    body = client_for(world.street_admin).get(reverse("street:export", args=[board.slug, "pdf"])).content
+    info = subprocess.run(["pdfinfo", "-"], input=body, capture_output=True, check=True).stdout.decode()
+    assert re.search(r"^Pages:\s+1$", info, re.M), info
+    assert "(A4)" in info
+
+
+def test_api_flags_list_with_evidence_and_link(world, settings, tmp_path):
+    from tests.escrow.payouts.helpers import file_payout, prepare
+
+    prepare(world, settings, tmp_path)
+    dashboard = dashboard_for(world)
+    file_payout(world, amount_fen=30_000_00)
+    file_payout(world, amount_fen=30_000_00)
+    services.flags_refresh(world.office)
+    body = client_for(world.inspector).get(reverse("api:street-flags", args=[dashboard.slug])).json()
+    split = [f for f in body if f["kind"] == "split_payouts"]
+    assert len(split) == 1
+    assert split[0]["evidence"]["total_fen"] == 60_000_00
+    assert split[0]["link"] == reverse(
+        "escrow:payout-detail", args=[world.a.slug, split[0]["evidence"]["payout_pk"]]
+    )
+    bad = client_for(world.inspector).get(reverse("api:street-flags", args=[dashboard.slug]) + "?colour=red")
+    assert bad.status_code == 400 and "colour" in bad.json()["extra"]["fields"]
