@@ -4,6 +4,8 @@ instead of widening the page."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -68,4 +70,6 @@ def test_totals_row_reads_at_phone_and_desktop_sizes(board, browser, live_server
     # The page itself never scrolls sideways; a wide table scrolls in its own frame.
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= width + 1, scroll_width
+    if os.environ.get("STREET_SCREENSHOTS"):  # a look by eye: STREET_SCREENSHOTS=/tmp/dir
+        page.screenshot(path=f"{os.environ['STREET_SCREENSHOTS']}/street-{width}.png", full_page=True)
     context.close()
