@@ -33,6 +33,7 @@ from escrow.ledger.selectors import net_debit
 from escrow.models import (
     PUBLISH_WITHIN_DAYS,
     AccountKind,
+    Category,
     Disclosure,
     DisclosureStatus,
     EscrowAccount,
@@ -308,3 +309,67 @@ def flag_link(flag) -> str:
     if flag.kind == FlagKind.COLLECTION_FALLING:
         return reverse("escrow:collection", kwargs={"slug": slug})
     return reverse("escrow:ledger", kwargs={"slug": slug})
+
+
+def describe(flag) -> list[str]:
+    """The evidence as sentences for people (the page and the brief); the API keeps the data."""
+    from django.utils.translation import gettext as _
+
+    from common.money import format_yuan
+
+    e = flag.evidence
+    if flag.kind == FlagKind.SPLIT_PAYOUTS:
+        lines = [
+            _("%(n)d payouts to %(payee)s together %(total)s; the resolution threshold is %(threshold)s.")
+            % {
+                "n": len(e["payouts"]),
+                "payee": e["payee"],
+                "total": format_yuan(e["total_fen"]),
+                "threshold": format_yuan(e["threshold_fen"]),
+            }
+        ]
+        lines += [
+            _("Request #%(pk)s: %(amount)s, filed %(day)s")
+            % {"pk": p["pk"], "amount": format_yuan(p["amount_fen"]), "day": p["filed_on"]}
+            for p in e["payouts"]
+        ]
+        return lines
+    if flag.kind == FlagKind.COST_OUTLIER:
+        return [
+            _(
+                "%(category)s, %(start)s – %(end)s: %(value)s fen per m², the compounds' median %(median)s; robust z = %(z)s."
+            )
+            % {
+                "category": Category(e["category"]).label,
+                "start": e["from"],
+                "end": e["to"],
+                "value": e["fen_per_m2"],
+                "median": e["median_fen_per_m2"],
+                "z": e["z"],
+            }
+        ]
+    if flag.kind == FlagKind.SIGNATURE_WAITING:
+        return [
+            _(
+                "Request #%(pk)s (%(amount)s) has waited %(days)s days for its next signature, since %(since)s."
+            )
+            % {
+                "pk": e["payout_pk"],
+                "amount": format_yuan(e["amount_fen"]),
+                "days": e["days"],
+                "since": e["waiting_since"][:10],
+            }
+        ]
+    if flag.kind == FlagKind.DISCLOSURE_LATE:
+        return [
+            _("%(quarter)s was due by %(due)s and is %(days)s days late.")
+            % {"quarter": e["quarter"], "due": e["due"], "days": e["days_late"]}
+        ]
+    if flag.kind == FlagKind.COLLECTION_FALLING:
+        return [" → ".join(f"{r['month'][:7]} {r['rate']}%" for r in e["rates"])]
+    if flag.kind == FlagKind.SHARED_PAYEE_ACCOUNT:
+        return [
+            _("Account %(account)s was paid to: %(names)s.")
+            % {"account": e["account"], "names": "、".join(p["name"] for p in e["payees"])}
+        ]
+    return []

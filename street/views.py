@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from common.errors import ApplicationError
 from communities.models import Community
 from street import exports, selectors, services
-from street.flags import flag_link
+from street.flags import describe, flag_link
 from street.permissions import access_dashboard
 from street.rules import RULES
 
@@ -92,6 +92,7 @@ def flags_page(request, slug):
         )
     for flag in flags:
         flag.link = flag_link(flag)
+        flag.lines = describe(flag)
     return render(
         request,
         "street/flags.html",

@@ -21,6 +21,10 @@ from tests.street.helpers import dashboard_for, more_compounds
 pytestmark = pytest.mark.django_db
 
 
+def said(finding) -> list[str]:
+    return rules.describe(Flag(kind=finding.kind, evidence=finding.evidence))
+
+
 def kinds(findings, kind):
     return [f for f in findings if f.kind == kind]
 
@@ -69,6 +73,7 @@ def test_signature_step_waiting_more_than_seven_days(paying):
     PayoutRequest.objects.filter(pk=payout.pk).update(waiting_since=now - dt.timedelta(days=7, hours=1))
     found = rules.signatures_waiting([w.a], now)
     assert [f.evidence["payout_pk"] for f in found] == [payout.pk]
+    assert "has waited 7 days" in said(found[0])[0]
     PayoutRequest.objects.filter(pk=payout.pk).update(waiting_since=now - dt.timedelta(days=6, hours=23))
     assert rules.signatures_waiting([w.a], now) == []
 
@@ -82,6 +87,7 @@ def test_disclosure_late_fifteen_days_after_its_quarter(world):
     assert rules.disclosures_late([world.a], due) == []  # the 15th day itself: not late yet
     found = rules.disclosures_late([world.a], due + dt.timedelta(days=1))
     assert [f.evidence["quarter"] for f in found] == ["2026Q3"]
+    assert said(found[0]) == ["2026Q3 was due by 2026-10-15 and is 1 days late."]
 
 
 # --------------------------------------------------------------------------- collection falling
@@ -107,6 +113,7 @@ def test_collection_rate_falling_three_months_in_a_row(world):
     found = rules.collection_falling([world.a, world.b], today)
     assert [f.compound_id for f in found] == [world.a.pk]
     assert [r["rate"] for r in found[0].evidence["rates"]] == ["90.0", "80.0", "70.0", "60.0"]
+    assert said(found[0]) == ["2026-07 90.0% → 2026-08 80.0% → 2026-09 70.0% → 2026-10 60.0%"]
 
 
 def test_collection_equal_month_is_not_a_fall(world):
@@ -141,6 +148,7 @@ def test_cost_outlier_raised_with_its_robust_z(world):
     assert [(f.compound_id, f.evidence["category"], f.evidence["z"]) for f in found] == [
         (compounds[-1].pk, "nc_cleaning", "3.64")
     ]
+    assert "robust z = 3.64" in said(found[0])[0]
 
 
 def test_cost_outlier_near_miss(world):
@@ -164,6 +172,7 @@ def test_one_payee_account_used_by_two_companies(paying):
         "咸宁市顺达建筑劳务公司",
     ]
     assert found[0].evidence["payees"][1]["payout_pk"] == other.pk
+    assert said(found[0])[0].endswith("咸宁市利民水电维修部、咸宁市顺达建筑劳务公司.")
 
 
 def test_another_account_is_no_flag(paying):
@@ -208,3 +217,20 @@ def test_the_beat_task_refreshes_every_office(paying):
 
     result = street_refresh_all.apply(kwargs={"months": 2}).get()
     assert result[str(paying.office.pk)]["rows"] == 2 * 2  # two compounds × two months
+
+
+def test_the_flags_page_shows_the_evidence_in_words(paying):
+    from django.urls import reverse
+
+    from tests.pages.helpers import client_for
+
+    w = paying
+    file_payout(w, amount_fen=30_000_00)
+    file_payout(w, amount_fen=30_000_00)
+    services.flags_refresh(w.office)
+    slug = dashboard_for(w).slug
+    html = client_for(w.inspector).get(reverse("street:flags", args=[slug])).content.decode()
+    assert (
+        "2 payouts to 咸宁市利民水电维修部 together ¥60,000.00; the resolution threshold is ¥50,000.00."
+        in html
+    )
