@@ -134,6 +134,7 @@ class DashboardApi(APIView):
         ],
         responses={200: DashboardSerializer, **ERRORS},
         summary="The street office's compounds side by side, with the totals",
+        operation_id="street_dashboard",
     )
     def get(self, request, slug):
         dashboard, _role = _dashboard(request, slug)
@@ -157,6 +158,7 @@ class FlagListApi(APIView):
         parameters=[SLUG, OpenApiParameter("status", OpenApiTypes.STR, enum=FlagStatus.values)],
         responses={200: FlagSerializer(many=True), **ERRORS},
         summary="The street office's flags in force, with their evidence",
+        operation_id="street_flag_list",
     )
     def get(self, request, slug):
         dashboard, _role = _dashboard(request, slug)
@@ -178,6 +180,7 @@ class FlagDecideApi(APIView):
         request=DecideSerializer,
         responses={200: FlagSerializer, **ERRORS},
         summary="Acknowledge or dismiss a flag, with a reason (street admins)",
+        operation_id="street_flag_decide",
     )
     def post(self, request, slug, pk):
         dashboard, role = _dashboard(request, slug)

@@ -16,7 +16,7 @@ from common.money import format_yuan
 from common.pdf import PDF_FONT_FAMILY
 from common.spreadsheet import cell_text
 from street import selectors
-from street.flags import flag_link
+from street.flags import describe, flag_link
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NO_DATA = "暂无数据"
@@ -148,11 +148,12 @@ def brief_pdf(dashboard, query) -> bytes:
     from weasyprint import HTML  # loads its native libraries only when a PDF is rendered
 
     office = dashboard.street_office
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override("zh-hans"):  # the brief is Chinese whatever the reader browses in
         data = selectors.dashboard(office, query)
         flags = selectors.office_flags(office, status="open")
         for flag in flags:
             flag.link = flag_link(flag)
+            flag.lines = describe(flag)
         html = render_to_string(
             "street/brief_pdf.html",
             {

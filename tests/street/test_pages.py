@@ -268,6 +268,11 @@ def test_the_pdf_brief_is_one_a4_page(world, board):
     info = subprocess.run(["pdfinfo", "-"], input=body, capture_output=True, check=True).stdout.decode()
     assert re.search(r"^Pages:\s+1$", info, re.M), info
     assert "(A4)" in info
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", "-", "-"], input=body, capture_output=True, check=True
+        ).stdout.decode()
+        assert "月度简报" in text and "管理资金" in text
 
 
 def test_api_flags_list_with_evidence_and_link(world, settings, tmp_path):
