@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("meetings.api_urls")),
     path("", include("assessments.api_urls")),
     path("", include("settlements.api_urls")),
+    path("", include("street.api_urls")),
 ]
 
 urlpatterns = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("", include("meetings.urls")),
     path("", include("assessments.urls")),
     path("", include("settlements.urls")),
+    path("", include("street.urls")),
     # allauth's TOTP activation, remembering the page to return to (accounts.mfa_return).
     path("accounts/2fa/totp/activate/", mfa_return.activate_totp, name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),

@@ -227,7 +227,16 @@ def _kwargs(objects: str, t: dict) -> dict:
         "counted_vote": {**slug, "pk": t["counted_vote"].pk},
         "settlement": {**slug, "year": 2025},
         "settlement_file": {**slug, "year": 2025, "fmt": "json"},
+        "street": {"slug": street_slug(world)},
+        "street_export": {"slug": street_slug(world), "fmt": "csv"},
+        "street_flag": {"slug": street_slug(world), "pk": MISSING},
     }[objects]
+
+
+def street_slug(world) -> str:
+    from tests.street.helpers import dashboard_for
+
+    return dashboard_for(world).slug
 
 
 # Cells where a view disagrees with the rule of issue 16 (a member of the compound whose

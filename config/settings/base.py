@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "assessments",
     "settlements",
     "meetings",
+    "street",
     "portal",
     "banking",  # statement files (no models): its own catalogue in banking/locale
 ]
@@ -172,6 +173,12 @@ CELERY_BEAT_SCHEDULE["payouts-remind-daily"] = {
 CELERY_BEAT_SCHEDULE["meetings-action-items-remind"] = {
     "task": "meetings.action_items_remind",
     "schedule": crontab(minute=15, hour=9),
+}
+
+# Street dashboard: the pilots' rollups (last 3 months) and flags, every hour.
+CELERY_BEAT_SCHEDULE["street-refresh-hourly"] = {
+    "task": "street.refresh_all",
+    "schedule": crontab(minute=40),
 }
 
 # --- allauth: phone or e-mail plus password; MFA with TOTP and recovery codes.
