@@ -208,11 +208,6 @@ def test_refresh_time_is_on_the_page(world, board):
     assert CompoundMonth.objects.filter(compound=world.a).count() == 3
 
 
-@pytest.mark.xfail(
-    raises=ModuleNotFoundError,
-    strict=False,
-    reason="portal/home.py imports escrow.billing_selectors, which is gone on this base (upstream)",
-)
 def test_the_street_admins_home_links_the_dashboard_in_one_tap(world, board):
     html = client_for(world.street_admin).get(reverse("home")).content.decode()
     assert f'href="{reverse("street:dashboard", args=[board.slug])}"' in html

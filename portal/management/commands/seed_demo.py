@@ -65,6 +65,7 @@ from meetings.demo import seed_meetings_demo
 from meetings.models import Meeting
 from portal.demo_signers import DEMO_TOTP_SECRET, enrol_demo_signers
 from settlements.demo import seed_settlements_demo
+from street.demo import seed_street_demo
 
 # One password for every demo log-in, printed in the table and in the README.
 DEMO_PASSWORD = "gongguan-demo-2026"  # noqa: S105 - a documented demo password, not a secret
@@ -229,6 +230,7 @@ class Seeder:
             self._seed_meetings,
             self._seed_assessments,
             self._seed_settlements,
+            self._seed_street,
         ]
 
     def run(self) -> None:
@@ -636,6 +638,10 @@ class Seeder:
         """The first year's settlement of every pilot, confirmed, released and paid, after the
         assessments it reads (settlements/demo.py)."""
         seed_settlements_demo(stdout=self.out)
+
+    def _seed_street(self) -> None:
+        """The street office's rollups and flags over everything above (street/demo.py)."""
+        seed_street_demo(stdout=self.out)
 
     def _assign(self, steward: Membership, buildings: list[Building]) -> None:
         have = set(StewardAssignment.objects.filter(membership=steward).values_list("building_id", flat=True))
