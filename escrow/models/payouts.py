@@ -8,6 +8,9 @@ amount: *available* = cash − open holds − reserve (escrow/payouts/services/a
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -161,6 +164,41 @@ class PayoutRequest(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.get_category_display()} {self.payee_name}"
+
+    def compute_content_hash(self) -> str:
+        """What every signature binds: amount, payee, category and the attachments' hashes.
+        (Here, at the bottom of escrow, so the ledger's verifier can re-check paid requests.)"""
+        body = {
+            "compound": self.compound_id,
+            "request": self.pk,
+            "category": self.category,
+            "expense_account": self.expense_account,
+            "payee_name": self.payee_name,
+            "payee_account": self.payee_account_masked,
+            "payee_company": self.payee_company_id,
+            "amount_fen": self.amount_fen,
+            "purpose": self.purpose,
+            "resolution": [
+                self.resolution_number,
+                self.resolution_date.isoformat() if self.resolution_date else None,
+            ],
+            "attachments": sorted(self.attachments.values_list("sha256", flat=True)),
+        }
+        raw = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        return hashlib.sha256(raw).hexdigest()
+
+    def signed_content_problem(self) -> str | None:
+        """None when the content, re-hashed now, is what it was submitted with and what every
+        signature bound; otherwise a sentence naming the mismatch."""
+        hash_now = self.compute_content_hash()
+        if hash_now != self.content_hash:
+            return "its content, re-hashed now, differs from the hash stored at submission"
+        signed = set(self.signatures.values_list("content_hash", flat=True))
+        if not signed:
+            return "no signature binds its content"
+        if signed != {hash_now}:
+            return "a signature bound a content hash other than its content now"
+        return None
 
     @property
     def public_payee(self) -> str:

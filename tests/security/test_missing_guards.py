@@ -11,23 +11,23 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from escrow.demo_payouts import minimal_pdf
-from escrow.services.billing import bills_generate
-from escrow.services.payments import payment_record, suspense_assign
-from escrow.services.webhooks import WebhookSignatureError, sign, verify
-from escrow.verification import ledger_verify
 
 from accounts.stepup import SecondFactor
 from common.errors import ApplicationError, ConflictError
+from common.pdf import minimal_pdf
 from communities import services as community_services
 from communities.models import Membership, Role
 from communities.permissions import standing_in
-from escrow import billing_selectors
+from escrow.fees import selectors as billing_selectors
+from escrow.fees.services.billing import bills_generate
+from escrow.fees.services.imports import StatementImportError, statement_import, statement_mapping_save
+from escrow.fees.services.payments import payment_record, suspense_assign
+from escrow.fees.services.webhooks import WebhookSignatureError, sign, verify
+from escrow.ledger.services import escrow_account_open
+from escrow.ledger.verification import ledger_verify
 from escrow.models import EscrowAccount, Payment, PayoutCategory, PayoutRequest, PayoutStatus
 from escrow.models.payouts import PayoutAttachment
-from escrow.services import payouts
-from escrow.services.imports import StatementImportError, statement_import, statement_mapping_save
-from escrow.services.ledger import escrow_account_open
+from escrow.payouts import services as payouts
 
 JAN = dt.date(2026, 1, 1)
 
@@ -236,12 +236,6 @@ def test_a_statement_row_dated_exactly_on_the_closed_through_day_names_the_date_
 # --------------------------------------------------------------------------- paying what was signed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="escrow bug (issue 11 item 4): payout_pay does not re-hash the request; an amount changed "
-    "in the database after the signatures is paid (¥14,000 against signatures for ¥14.00)",
-    raises=pytest.fail.Exception,  # "DID NOT RAISE": not a set-up error
-)
 def test_pay_refuses_a_request_whose_content_changed_after_the_signatures(money):
     w = money
     payout = _rechecked(w)
@@ -255,12 +249,6 @@ def test_pay_refuses_a_request_whose_content_changed_after_the_signatures(money)
     assert payout.status == PayoutStatus.RECHECKED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="escrow bug (issue 11 item 4): ledger_verify does not check a paid payout's content hash "
-    "against its signatures and its ledger entry",
-    raises=AssertionError,
-)
 def test_verify_ledger_reports_a_paid_payout_whose_content_no_longer_matches_its_signatures(money):
     w = money
     payout = payouts.payout_pay(
@@ -276,7 +264,8 @@ def test_verify_ledger_reports_a_paid_payout_whose_content_no_longer_matches_its
 
 def _signed_post(secret: bytes, body: bytes):
     from django.test import Client
-    from escrow.services.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
+
+    from escrow.fees.services.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
     stamp = str(int(timezone.now().timestamp()))
     return Client(raise_request_exception=False).post(

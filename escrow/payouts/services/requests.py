@@ -42,6 +42,7 @@ from escrow.payouts.services.rules import (
     payout_content_hash,
     payout_edit_refusal,
     payout_payment_refusal,
+    payout_signed_content_problem,
     payout_withdraw_refusal,
 )
 
@@ -355,6 +356,12 @@ def payout_pay(*, payout: PayoutRequest, actor, bank_reference: str, payment_dat
         raise _field_error("payment_date", _("payment_date: give the transfer's date (not in the future)."))
     payout = _lock(payout)
     _raise_if(payout_payment_refusal(payout, actor))
+    if payout_signed_content_problem(payout) is not None:
+        # Only possible by bypassing the services (a row changed in the database after the
+        # signatures): pay nothing that was not signed as it stands.
+        raise ConflictError(
+            _("The request's content no longer matches what its signatures approved; it cannot be paid.")
+        )
     if payout.submitted_at and payment_date < timezone.localtime(payout.submitted_at).date():
         raise _field_error("payment_date", _("payment_date: before the request was submitted."))
     if PayoutRequest.objects.filter(compound=payout.compound, bank_reference=bank_reference).exists():

@@ -590,3 +590,55 @@ def test_verify_ledger_passes_after_payouts(pw):
     out = StringIO()
     call_command("verify_ledger", compound=pw.a.slug, stdout=out)
     assert out.getvalue().startswith(f"OK   {pw.a.slug}: 3 entries")
+
+
+# --------------------------------------------------------------------------- paying what was signed (issue 11)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("amount_fen", 1_400_000), ("payee_account_masked", "6217 **** **** 9999 999"), ("purpose", "别的用途")],
+)
+def test_payment_re_hashes_the_content_and_posts_nothing_when_it_changed(pw, column, value):
+    payout = walk(pw, file_payout(pw, amount_fen=1_400), to="rechecked")
+    PayoutRequest.objects.filter(pk=payout.pk).update(**{column: value})
+    with pytest.raises(ConflictError, match="no longer matches what its signatures approved"):
+        services.payout_pay(
+            payout=payout, actor=pw.chair, bank_reference="HB-1", payment_date=timezone.localdate()
+        )
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.RECHECKED
+    assert not JournalEntry.objects.filter(kind=EntryKind.PAYOUT).exists()
+
+
+def test_payment_refuses_when_the_stored_hash_was_rewritten_with_the_content(pw):
+    """Rewriting the request's own hash too does not help: the signatures bound the old one."""
+    payout = walk(pw, file_payout(pw, amount_fen=1_400), to="rechecked")
+    PayoutRequest.objects.filter(pk=payout.pk).update(amount_fen=1_400_000)
+    payout.refresh_from_db()
+    PayoutRequest.objects.filter(pk=payout.pk).update(content_hash=services.payout_content_hash(payout))
+    with pytest.raises(ConflictError):
+        services.payout_pay(
+            payout=payout, actor=pw.chair, bank_reference="HB-1", payment_date=timezone.localdate()
+        )
+    assert not JournalEntry.objects.filter(kind=EntryKind.PAYOUT).exists()
+
+
+def test_verify_ledger_checks_each_paid_payout_against_its_signatures_and_its_entry(pw):
+    from escrow.models import JournalLine
+
+    paid = walk(pw, file_payout(pw), to="paid")
+    assert ledger_verify(pw.a).ok
+    # The entry's lines changed behind the chain's back and re-hashed is another test's
+    # subject; here the request's amount moves while its hash is forged to match.
+    PayoutRequest.objects.filter(pk=paid.pk).update(amount_fen=paid.amount_fen + 1)
+    paid.refresh_from_db()
+    PayoutRequest.objects.filter(pk=paid.pk).update(content_hash=services.payout_content_hash(paid))
+    problems = ledger_verify(pw.a).problems
+    assert f"paid payout #{paid.pk}: a signature bound a content hash other than its content now" in problems
+    entry = paid.journal_entry
+    assert any(
+        p.startswith(f"paid payout #{paid.pk}: its ledger entry #{entry.sequence} does not post its amount")
+        for p in problems
+    )
+    assert JournalLine.objects.filter(entry=entry).count() == 2
