@@ -276,12 +276,6 @@ def _signed_post(secret: bytes, body: bytes):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="escrow bug (issue 11 item 6): a correctly signed webhook body with a NUL byte in "
-    "transaction_id answers 500 (PostgreSQL refuses NUL in text)",
-)
 def test_a_signed_webhook_with_a_nul_byte_is_refused_as_bad_input(money, webhook_secret):
     import json
 
@@ -297,11 +291,6 @@ def test_a_signed_webhook_with_a_nul_byte_is_refused_as_bad_input(money, webhook
     assert response.status_code == 400, response.content[:200]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="escrow bug (issue 11 item 6): a correctly signed, deeply nested JSON webhook body answers 500",
-)
 def test_a_signed_deeply_nested_webhook_body_is_refused_as_bad_input(money, webhook_secret):
     response = _signed_post(webhook_secret, b"[" * 100_000 + b"]" * 100_000)
     assert response.status_code == 400, response.content[:200]
@@ -310,12 +299,6 @@ def test_a_signed_deeply_nested_webhook_body_is_refused_as_bad_input(money, webh
 # --------------------------------------------------------------------------- unit statements (item 6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="escrow bug (issue 11 item 6): a resident asking for the statement of a unit of their "
-    "compound they do not own gets 403 from the API, but 404 for a missing unit (the page answers 404 for both)",
-)
 def test_another_owner_s_unit_statement_is_missing_like_a_missing_unit(money):
     from rest_framework.test import APIClient
 

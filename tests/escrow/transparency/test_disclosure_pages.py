@@ -552,13 +552,17 @@ def _state(compound):
 @pytest.mark.parametrize(
     "persona", [*NOT_OFFICIALS, "committee_chair", "secretary", "steward", "manager", "inspector"]
 )
-def test_only_officials_act_everyone_else_gets_a_404(ready, dw, persona, django_capture_on_commit_callbacks):
+def test_only_officials_act_others_are_refused(ready, dw, persona, django_capture_on_commit_callbacks):
+    """A member of the compound whose role lacks the capability gets 403 (CapabilityDenied),
+    someone outside it 404; nothing changes."""
     user = dw.personas().get(persona) or getattr(dw, {"committee_chair": "chair"}.get(persona, persona))
     client = client_for(user)
     before = _state(dw.a)
     with django_capture_on_commit_callbacks(execute=True):
         codes = [client.post(url, data).status_code for url, data in _action_posts(ready, dw.a)]
-    assert codes == [404, 404, 404, 404], persona
+    # A compound one cannot enter stays missing (404).
+    expected = 404 if persona in {"stranger", "outsider", "anonymous"} else 403
+    assert codes == [expected] * 4, persona
     assert _state(dw.a) == before
 
 
