@@ -281,7 +281,7 @@ CELERY_BEAT_SCHEDULE["escrow-disclosures-build-due"] = {
 }
 CELERY_BEAT_SCHEDULE["escrow-disclosures-sweep"] = {
     "task": "escrow.disclosures_sweep",
-    "schedule": crontab(minute="*/10"),
+    "schedule": 30.0,  # seconds: with the build's heartbeat, a killed build resumes within a minute
 }
 CELERY_BEAT_SCHEDULE["escrow-disclosures-flag-overdue"] = {
     "task": "escrow.disclosures_flag_overdue",

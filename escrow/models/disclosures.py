@@ -60,6 +60,9 @@ class Disclosure(models.Model):
     generated_at = models.DateTimeField(_("generated at"), null=True, blank=True)
     # The build's lease: a claim older than the lease is taken over by the next run.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Touched every few seconds while a build runs: a build whose heartbeat stopped (the
+    # worker died) is taken over within a minute, not only after the lease.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     requested_by = models.ForeignKey(
