@@ -468,11 +468,11 @@ class UnitStatementApi(APIView):
                     "lines": StatementLineSerializer(many=True),
                 },
             ),
-            **_errors(404),
+            **_errors(403, 404),
         },
         description="A unit's bills and payments in date order with the running balance. "
-        "For roles with VIEW_ARREARS and for the unit's own owners; anyone else gets 404, "
-        "as for a missing unit.",
+        "For roles with VIEW_ARREARS and for the unit's own owners; any other member gets 404, "
+        "as for a missing unit (403: not logged in).",
     )
     def get(self, request, slug, unit_id):
         compound, standing = compound_for_api(request.user, slug)

@@ -217,6 +217,12 @@ class RejectSerializer(SignSerializer):
 class PaySerializer(serializers.Serializer):
     bank_reference = serializers.CharField(max_length=80)
     payment_date = serializers.DateField()
+    totp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The authenticator code now; without it the session's recent TOTP/WebAuthn check is used.",
+    )
 
 
 class WithdrawSerializer(serializers.Serializer):

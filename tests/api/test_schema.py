@@ -219,20 +219,7 @@ ALL_OPERATIONS = [
 
 # (persona or "*", operation) → the escrow bug it shows; fixed in escrow (phase 2), when
 # the strict xfail turns into a failure that says: remove the line.
-_PAYOUT_READS_UNDOCUMENTED_403 = (
-    "escrow bug (escrow/payout_api.py): an anonymous caller gets 403 'Authentication credentials "
-    "were not provided.' but the payout read operations document only 200 and 404 (ST103)"
-)
-KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("anonymous", "v1_compounds_payouts_list"): _PAYOUT_READS_UNDOCUMENTED_403,
-    ("anonymous", "v1_compounds_payouts_retrieve"): _PAYOUT_READS_UNDOCUMENTED_403,
-    ("anonymous", "v1_compounds_payouts_attachments_list"): _PAYOUT_READS_UNDOCUMENTED_403,
-    ("anonymous", "v1_compounds_payouts_attachments_download_retrieve"): _PAYOUT_READS_UNDOCUMENTED_403,
-    ("anonymous", "v1_compounds_payouts_order.pdf_retrieve"): _PAYOUT_READS_UNDOCUMENTED_403,
-    ("anonymous", "v1_compounds_payouts_signatures_list"): _PAYOUT_READS_UNDOCUMENTED_403,
-    ("anonymous", "v1_compounds_payouts_availability_retrieve"): _PAYOUT_READS_UNDOCUMENTED_403,
-    ("anonymous", "v1_compounds_payouts_inbox_list"): _PAYOUT_READS_UNDOCUMENTED_403,
-}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture
@@ -240,8 +227,8 @@ def api_world(world, settings, tmp_path):
     """Compound A with an open escrow account, a draft payout with an invoice, a pending
     role grant; and ``member``, one person holding most roles there."""
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from escrow.demo_payouts import minimal_pdf
 
+    from common.pdf import minimal_pdf
     from communities import services as community_services
     from communities.models import Role
     from escrow.models import PayoutCategory

@@ -243,7 +243,11 @@ def test_pay_refuses_a_request_whose_content_changed_after_the_signatures(money)
     PayoutRequest.objects.filter(pk=payout.pk).update(amount_fen=payout.amount_fen * 2)
     with pytest.raises(ConflictError):
         payouts.payout_pay(
-            payout=payout, actor=w.chair, bank_reference="HB-1", payment_date=timezone.localdate()
+            payout=payout,
+            actor=w.chair,
+            bank_reference="HB-1",
+            payment_date=timezone.localdate(),
+            second_factor=_fresh(),
         )
     payout.refresh_from_db()
     assert payout.status == PayoutStatus.RECHECKED
@@ -252,7 +256,11 @@ def test_pay_refuses_a_request_whose_content_changed_after_the_signatures(money)
 def test_verify_ledger_reports_a_paid_payout_whose_content_no_longer_matches_its_signatures(money):
     w = money
     payout = payouts.payout_pay(
-        payout=_rechecked(w), actor=w.chair, bank_reference="HB-2", payment_date=timezone.localdate()
+        payout=_rechecked(w),
+        actor=w.chair,
+        bank_reference="HB-2",
+        payment_date=timezone.localdate(),
+        second_factor=_fresh(),
     )
     assert ledger_verify(w.a).ok
     PayoutRequest.objects.filter(pk=payout.pk).update(payee_name="别人")

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.stepup import SecondFactor
 from common.attachments import read_checked
 from common.errors import ApplicationError, ConflictError, PermissionDeniedError
 from common.money import MAX_AMOUNT_FEN, format_yuan
@@ -39,6 +40,7 @@ from escrow.payouts.services.rules import (
     _field_error,
     _lock,
     _raise_if,
+    check_second_factor,
     payout_content_hash,
     payout_edit_refusal,
     payout_payment_refusal,
@@ -344,9 +346,17 @@ def payout_withdraw(*, payout: PayoutRequest, actor, reason: str = "") -> Payout
 
 
 @transaction.atomic(durable=True)
-def payout_pay(*, payout: PayoutRequest, actor, bank_reference: str, payment_date: dt.date) -> PayoutRequest:
+def payout_pay(
+    *,
+    payout: PayoutRequest,
+    actor,
+    bank_reference: str,
+    payment_date: dt.date,
+    second_factor: SecondFactor | None,
+) -> PayoutRequest:
     """Record the bank transfer of a rechecked request: posts the ledger entry (expense ↔
-    escrow cash) and releases the hold, in one transaction. Paying twice is refused."""
+    escrow cash) and releases the hold, in one transaction. Paying twice is refused. Like
+    a signature, it needs a fresh second factor (TOTP or WebAuthn, step-up)."""
     bank_reference = (bank_reference or "").strip()
     if not bank_reference:
         raise _field_error("bank_reference", _("bank_reference: enter the bank transfer's reference."))
@@ -362,6 +372,7 @@ def payout_pay(*, payout: PayoutRequest, actor, bank_reference: str, payment_dat
         raise ConflictError(
             _("The request's content no longer matches what its signatures approved; it cannot be paid.")
         )
+    proof = check_second_factor(second_factor)
     if payout.submitted_at and payment_date < timezone.localtime(payout.submitted_at).date():
         raise _field_error("payment_date", _("payment_date: before the request was submitted."))
     if PayoutRequest.objects.filter(compound=payout.compound, bank_reference=bank_reference).exists():
@@ -409,7 +420,12 @@ def payout_pay(*, payout: PayoutRequest, actor, bank_reference: str, payment_dat
         obj=payout,
         compound=payout.compound,
         before={"status": PayoutStatus.RECHECKED},
-        after={"status": payout.status, "entry": result.entry.sequence, "bank_reference": bank_reference},
+        after={
+            "status": payout.status,
+            "entry": result.entry.sequence,
+            "bank_reference": bank_reference,
+            "second_factor": proof.method,
+        },
     )
     _notify_applicant(payout, _("Payout #%(n)s has been paid") % {"n": payout.pk})
     return payout

@@ -216,6 +216,13 @@ def test_the_whole_workflow_through_the_api(pw, api):
     assert_error(
         api.post(u("payout-pay", pw, payout), {"bank_reference": "", "payment_date": "x"}, format="json"), 400
     )
+    unproven = api.post(
+        u("payout-pay", pw, payout),
+        {"bank_reference": "HB-API-1", "payment_date": timezone.localdate().isoformat()},
+        format="json",
+    )  # recording the payment is behind step-up, like a signature
+    assert assert_error(unproven, 403)["extra"] == {"step_up": True}
+    set_auth_records(api, pw.official, [{"method": "mfa", "type": "totp", "at": time.time()}])
     paid = api.post(
         u("payout-pay", pw, payout),
         {"bank_reference": "HB-API-1", "payment_date": timezone.localdate().isoformat()},

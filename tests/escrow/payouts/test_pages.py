@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 from django.urls import reverse
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from communities import services as community_services
+from communities.models import AuditEvent
 from escrow.models import PayoutAttachment, PayoutRequest, PayoutSignature, PayoutStatus
 from escrow.payouts import services
 from tests.escrow.payouts.helpers import (
@@ -356,11 +357,17 @@ def _reauth_target(response) -> str:
 def test_without_an_authenticator_the_signer_is_sent_to_enrol(pw, client):
     payout = file_payout(pw)
     login(client, pw.committee)
-    response = client.get(url("payout-sign", pw, payout), follow=False)
+    sign = url("payout-sign", pw, payout)
+    response = client.get(sign, follow=False)
     assert response.status_code == 302
-    assert response["Location"] == reverse("mfa_activate_totp")
+    # …and brought back to the request afterwards (accounts.mfa_return keeps ``next``).
+    assert response["Location"] == reverse("mfa_activate_totp") + "?" + urlencode({"next": sign})
     messages = [str(m) for m in response.wsgi_request._messages]
     assert any("authenticator app" in m for m in messages)
+    client.get(response["Location"])
+    from accounts.mfa_return import return_url
+
+    assert return_url(client.get(reverse("mfa_activate_totp")).wsgi_request) == sign
 
 
 @pytest.mark.parametrize(
@@ -473,7 +480,17 @@ def test_the_chair_records_the_payment_once(pw, client):
     assert client.get(pay)["Location"] == url("payout-detail", pw, payout)
     login(client, pw.chair)
     assert 'id="pay"' in client.get(url("payout-detail", pw, payout)).content.decode()
-    assert client.get(pay).status_code == 200
+    # Behind step-up, like a signature: no authenticator yet → set it up, and come back here.
+    assert client.get(pay)["Location"] == reverse("mfa_activate_totp") + "?" + urlencode({"next": pay})
+    enrol_totp(pw.chair)
+    typed = {"bank_reference": "HB-20260301-7", "payment_date": timezone.localdate().isoformat()}
+    detour = client.post(pay, typed)  # what was typed survives the detour through the code form
+    assert detour["Location"] == reverse("mfa_reauthenticate") + "?" + urlencode({"next": pay})
+    assert not PayoutRequest.objects.filter(pk=payout.pk, status=PayoutStatus.PAID).exists()
+    set_auth_records(client, pw.chair, [{"method": "mfa", "type": "totp", "at": time.time()}])
+    shown = client.get(pay)
+    assert shown.status_code == 200
+    assert shown.context["form"].initial == typed
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
     assert (
         "payment_date"
@@ -490,10 +507,25 @@ def test_the_chair_records_the_payment_once(pw, client):
         pw.chair,
     )
     login(client, pw.official)
+    set_auth_records(client, pw.official, [{"method": "mfa", "type": "totp", "at": time.time()}])
     again = client.post(pay, {"bank_reference": "HB-OTHER", "payment_date": timezone.localdate().isoformat()})
     assert again.status_code == 302
     payout.refresh_from_db()
     assert payout.bank_reference == "HB-20260301-7"
+    event = AuditEvent.objects.get(action="payout.pay", object_id=str(payout.pk))
+    assert event.after["second_factor"] == "totp"
+
+
+def test_a_stale_second_factor_sends_the_payer_back_through_the_code_form(pw, client):
+    payout = walk(pw, file_payout(pw), to="rechecked")
+    pay = url("payout-pay", pw, payout)
+    enrol_totp(pw.chair)
+    login(client, pw.chair)
+    set_auth_records(client, pw.chair, [{"method": "mfa", "type": "totp", "at": time.time() - 301}])
+    response = client.post(pay, {"bank_reference": "HB-9", "payment_date": timezone.localdate().isoformat()})
+    assert response["Location"].startswith(reverse("mfa_reauthenticate"))
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.RECHECKED
 
 
 def test_paying_before_the_recheck_is_refused_on_the_page(pw, client):

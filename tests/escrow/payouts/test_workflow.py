@@ -89,7 +89,11 @@ def test_it_walks_draft_submitted_reviewed_rechecked_paid(pw):
     assert _holds(pw) == payout.amount_fen
 
     payout = services.payout_pay(
-        payout=payout, actor=pw.chair, bank_reference="HB-0001", payment_date=timezone.localdate()
+        payout=payout,
+        actor=pw.chair,
+        bank_reference="HB-0001",
+        payment_date=timezone.localdate(),
+        second_factor=fresh(),
     )
     assert payout.status == PayoutStatus.PAID
     assert payout.journal_entry.kind == EntryKind.PAYOUT
@@ -168,7 +172,11 @@ def test_it_refuses_to_pay_before_the_recheck(pw, to):
         payout = walk(pw, payout, to="reviewed")
     with pytest.raises(ConflictError):
         services.payout_pay(
-            payout=payout, actor=pw.chair, bank_reference="HB-1", payment_date=timezone.localdate()
+            payout=payout,
+            actor=pw.chair,
+            bank_reference="HB-1",
+            payment_date=timezone.localdate(),
+            second_factor=fresh(),
         )
     assert not JournalEntry.objects.filter(kind=EntryKind.PAYOUT).exists()
 
@@ -178,7 +186,11 @@ def test_it_refuses_to_pay_twice(pw):
     for reference in (payout.bank_reference, "HB-OTHER"):
         with pytest.raises(ConflictError):
             services.payout_pay(
-                payout=payout, actor=pw.official, bank_reference=reference, payment_date=timezone.localdate()
+                payout=payout,
+                actor=pw.official,
+                bank_reference=reference,
+                payment_date=timezone.localdate(),
+                second_factor=fresh(),
             )
     assert JournalEntry.objects.filter(kind=EntryKind.PAYOUT).count() == 1
     assert ledger_verify(pw.a).ok
@@ -193,6 +205,7 @@ def test_a_bank_reference_pays_one_request_only(pw):
             actor=pw.chair,
             bank_reference=first.bank_reference,
             payment_date=timezone.localdate(),
+            second_factor=fresh(),
         )
     assert "bank_reference" in exc.value.extra["fields"]
 
@@ -202,7 +215,11 @@ def test_only_the_chair_or_an_official_records_a_payment(pw):
     for person in (pw.committee, pw.staff, pw.resident, pw.street_admin):
         with pytest.raises(PermissionDeniedError):
             services.payout_pay(
-                payout=payout, actor=person, bank_reference="HB-9", payment_date=timezone.localdate()
+                payout=payout,
+                actor=person,
+                bank_reference="HB-9",
+                payment_date=timezone.localdate(),
+                second_factor=fresh(),
             )
     payout.refresh_from_db()
     assert payout.status == PayoutStatus.RECHECKED
@@ -604,7 +621,11 @@ def test_payment_re_hashes_the_content_and_posts_nothing_when_it_changed(pw, col
     PayoutRequest.objects.filter(pk=payout.pk).update(**{column: value})
     with pytest.raises(ConflictError, match="no longer matches what its signatures approved"):
         services.payout_pay(
-            payout=payout, actor=pw.chair, bank_reference="HB-1", payment_date=timezone.localdate()
+            payout=payout,
+            actor=pw.chair,
+            bank_reference="HB-1",
+            payment_date=timezone.localdate(),
+            second_factor=fresh(),
         )
     payout.refresh_from_db()
     assert payout.status == PayoutStatus.RECHECKED
@@ -619,7 +640,11 @@ def test_payment_refuses_when_the_stored_hash_was_rewritten_with_the_content(pw)
     PayoutRequest.objects.filter(pk=payout.pk).update(content_hash=services.payout_content_hash(payout))
     with pytest.raises(ConflictError):
         services.payout_pay(
-            payout=payout, actor=pw.chair, bank_reference="HB-1", payment_date=timezone.localdate()
+            payout=payout,
+            actor=pw.chair,
+            bank_reference="HB-1",
+            payment_date=timezone.localdate(),
+            second_factor=fresh(),
         )
     assert not JournalEntry.objects.filter(kind=EntryKind.PAYOUT).exists()
 
