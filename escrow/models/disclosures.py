@@ -25,6 +25,10 @@ from communities.models import Compound
 PUBLISH_WITHIN_DAYS = 15
 
 
+# The reason of a correction is published with it.
+CORRECTION_REASON_MAX_CHARS = 1000
+
+
 class DisclosureStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be built")
     BUILDING = "building", _("Being built")

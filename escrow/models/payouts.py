@@ -21,6 +21,11 @@ from django.utils.translation import gettext_lazy as _
 from communities.models import Compound, PropertyCompany
 from escrow.models.ledger import Category, JournalEntry
 
+# Free text that is published (the ledger, the public trail, the quarterly disclosure)
+# has a ceiling: a page of text, not a book.
+PURPOSE_MAX_CHARS = 500
+PAYEE_NAME_MAX_CHARS = 100
+
 
 class PayoutCategory(models.TextChoices):
     NECESSARY_COST = "necessary_cost", _("Necessary monthly cost")

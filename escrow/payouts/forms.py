@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from common.forms import IsoDateInput
 from common.money import AmountError, yuan_to_fen
-from escrow.models import CATEGORY_EXPENSE_ACCOUNTS, AttachmentKind, Category, PayoutCategory
+from escrow.models import (
+    CATEGORY_EXPENSE_ACCOUNTS,
+    PAYEE_NAME_MAX_CHARS,
+    PURPOSE_MAX_CHARS,
+    AttachmentKind,
+    Category,
+    PayoutCategory,
+)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -65,7 +72,11 @@ class PayoutFieldsForm(forms.Form):
         required=False,
         help_text=_("Necessary costs: choose the kind of cost."),
     )
-    payee_name = forms.CharField(label=_("Payee"), max_length=100)
+    payee_name = forms.CharField(
+        label=_("Payee"),
+        max_length=PAYEE_NAME_MAX_CHARS,
+        help_text=_("Published with the payment (a refund's payee only by the first character)."),
+    )
     payee_account = forms.CharField(
         label=_("Payee bank account"),
         max_length=40,
@@ -84,7 +95,16 @@ class PayoutFieldsForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": "0.00"}),
     )
-    purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 3}))
+    purpose = forms.CharField(
+        label=_("Purpose"),
+        max_length=PURPOSE_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "This text is public: it is published in the ledger, the payment trail and the "
+            "quarterly disclosure for anyone to read. At most %(n)s characters; no personal details."
+        )
+        % {"n": PURPOSE_MAX_CHARS},
+    )
     resolution_number = forms.CharField(label=_("Meeting resolution number"), max_length=60, required=False)
     resolution_date = forms.DateField(label=_("Resolution date"), required=False, widget=IsoDateInput())
 

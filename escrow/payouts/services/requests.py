@@ -25,6 +25,8 @@ from escrow.ledger.services import (
 )
 from escrow.models import (
     CATEGORY_EXPENSE_ACCOUNTS,
+    PAYEE_NAME_MAX_CHARS,
+    PURPOSE_MAX_CHARS,
     AttachmentKind,
     Category,
     EntryKind,
@@ -159,9 +161,20 @@ def _apply_fields(payout: PayoutRequest, **fields) -> None:
     payee_name = (fields["payee_name"] or "").strip()
     if not payee_name:
         raise _field_error("payee_name", _("payee_name: name the payee."))
+    if len(payee_name) > PAYEE_NAME_MAX_CHARS:
+        raise _field_error(
+            "payee_name", _("payee_name: at most %(n)s characters.") % {"n": PAYEE_NAME_MAX_CHARS}
+        )
     purpose = (fields["purpose"] or "").strip()
     if not purpose:
         raise _field_error("purpose", _("purpose: say what the money is for."))
+    if len(purpose) > PURPOSE_MAX_CHARS:
+        # Published in the ledger, the public trail and the disclosure: a page, not a book.
+        raise _field_error(
+            "purpose",
+            _("purpose: at most %(n)s characters (it is published for everyone to read).")
+            % {"n": PURPOSE_MAX_CHARS},
+        )
     payee_company = fields["payee_company"]
     if category == PayoutCategory.SETTLEMENT_RELEASE:
         # The settlement release always goes to the compound's own property company.
@@ -184,7 +197,7 @@ def _apply_fields(payout: PayoutRequest, **fields) -> None:
         ) from None
     payout.category = category
     payout.expense_account = expense_account
-    payout.payee_name = payee_name[:100]
+    payout.payee_name = payee_name
     payout.payee_account_masked = payee_account
     payout.payee_company = payee_company
     payout.amount_fen = _clean_amount(fields["amount_fen"])

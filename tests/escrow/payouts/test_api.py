@@ -164,6 +164,8 @@ def test_staff_file_upload_and_submit_through_the_api(pw, api):
         ({"category": "bribe"}, "category"),
         ({"payee_account": "123"}, "payee_account"),
         ({"purpose": ""}, "purpose"),
+        ({"purpose": "修" * 501}, "purpose"),
+        ({"payee_name": "某" * 101}, "payee_name"),
         ({"expense_account": "nc_staff"}, "expense_account"),
     ],
 )

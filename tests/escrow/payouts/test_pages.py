@@ -637,3 +637,14 @@ def test_a_person_of_the_property_company_is_not_offered_the_payment(pw, client)
     response = client.get(url("payout-pay", pw, payout))
     assert response.status_code == 302
     assert isinstance(services.payout_payment_refusal(payout, pw.chair), services.SegregationError)
+
+
+def test_the_form_warns_that_the_purpose_is_public_and_caps_it(pw, client):
+    login(client, pw.staff)
+    page = client.get(url("payout-new", pw)).content.decode()
+    assert "This text is public: it is published in the ledger, the payment trail and the" in page
+    assert 'maxlength="500"' in page
+    response = client.post(url("payout-new", pw), _form(invoices=[pdf()], purpose="修" * 501))
+    assert response.status_code == 200
+    assert "purpose" in response.context["form"].errors
+    assert not PayoutRequest.objects.exists()

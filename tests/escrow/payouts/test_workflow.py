@@ -294,6 +294,28 @@ def test_zero_negative_or_non_fen_amounts_are_refused(pw, tmp_path, amount):
     _nothing_written(pw, tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("purpose", "修" * 501, "purpose: at most 500 characters (it is published for everyone to read)."),
+        ("payee_name", "某" * 101, "payee_name: at most 100 characters."),
+    ],
+)
+def test_published_free_text_has_a_ceiling(pw, tmp_path, field, value, message):
+    with pytest.raises(services.PayoutError) as exc:
+        file_payout(pw, **{field: value})
+    assert exc.value.extra["fields"] == {field: [message]}
+    _nothing_written(pw, tmp_path)
+    assert file_payout(pw, **{field: value[:-1]}).status == PayoutStatus.SUBMITTED  # at the ceiling
+
+
+def test_a_draft_update_keeps_the_ceiling(pw):
+    draft = file_payout(pw, submit=False)
+    with pytest.raises(services.PayoutError) as exc:
+        services.payout_update(payout=draft, actor=pw.staff, purpose="修" * 501)
+    assert list(exc.value.extra["fields"]) == ["purpose"]
+
+
 def test_a_missing_invoice_is_refused(pw, tmp_path):
     with pytest.raises(services.PayoutError) as exc:
         file_payout(pw, attachments=[("quote", png())])

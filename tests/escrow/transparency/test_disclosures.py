@@ -401,6 +401,11 @@ def test_a_correction_is_a_new_version_with_its_reason_and_the_old_one_stays(
     pay_in(example, 10_00, on=dt.date(2026, 3, 31))
     with pytest.raises(svc.DisclosureError, match="reason"):
         svc.disclosure_correct(disclosure=first, reason="", actor=world.official)
+    with pytest.raises(svc.DisclosureError) as too_long:  # the reason is published: a ceiling
+        svc.disclosure_correct(disclosure=first, reason="改" * 1001, actor=world.official)
+    assert too_long.value.extra["fields"] == {
+        "reason": ["reason: at most 1000 characters (it is published with the correction)."]
+    }
     with django_capture_on_commit_callbacks(execute=True):
         second = svc.disclosure_correct(
             disclosure=first, reason="补记3月31日到账¥10.00", actor=world.official
