@@ -221,14 +221,16 @@ class LedgerEntryQuerySerializer(serializers.Serializer):
     def validate_category(self, value):
         value = value.strip()
         if value not in LEDGER_CATEGORIES:
+            # Category names, never the codes, in what a person reads (the schema lists the codes).
             raise serializers.ValidationError(
-                _("“%(value)s” is not a ledger category; use one of: %(known)s.")
-                % {"value": value, "known": ", ".join(LEDGER_CATEGORIES)}
+                _("“%(value)s” is not a category of the ledger; choose one of: %(known)s.")
+                % {"value": value, "known": _(", ").join(str(Category(c).label) for c in LEDGER_CATEGORIES)}
             )
         account = LedgerAccount.objects.filter(compound=self.context["compound"], category=value).first()
         if account is None:
             raise serializers.ValidationError(
-                _("This compound has no account for the category “%(value)s”.") % {"value": value}
+                _("This compound has no account for the category “%(value)s”.")
+                % {"value": str(Category(value).label)}
             )
         return account
 
@@ -236,7 +238,7 @@ class LedgerEntryQuerySerializer(serializers.Serializer):
         account = ledger_account_by_reference(self.context["compound"], value)
         if account is None:
             raise serializers.ValidationError(
-                _("“%(value)s” is not an account of this compound (give a category or a code).")
+                _("“%(value)s” is not an account of this compound; choose one from the list.")
                 % {"value": value}
             )
         return account

@@ -59,7 +59,8 @@ def test_the_csv_streams_every_row_of_the_page_query(ledgers):
     assert [int(r[0]) for r in rows] == sorted(sequences)  # oldest first
     by_seq = {int(r[0]): dict(zip(header, r, strict=True)) for r in rows}
     assert by_seq[2]["Counterparty"] == "1栋1单元***"
-    assert by_seq[2]["Category code"] == "fee_income"
+    assert by_seq[2]["Category"] == "Property fee income"  # the category's name, never its code
+    assert "Category code" not in header and "fee_income" not in body(response).decode()
     assert Decimal(by_seq[4]["Money in (+) / out (−), yuan"]) == Decimal("-500.00")
     assert Decimal(by_seq[4]["Cash balance after, yuan"]) == Decimal("2034.50")
     assert by_seq[7]["Money in (+) / out (−), yuan"] == "" and by_seq[7]["Cash balance after, yuan"] == ""
