@@ -712,28 +712,50 @@ def render_consistency(summary: dict) -> list[str]:
 
 # --------------------------------------------------------------------------- output
 
+# The result's headline and labels; ``--lang zh`` prints them in Chinese (the
+# differences themselves stay in English, with their entry numbers and amounts).
+WORDS = {
+    "en": {
+        "verified": "VERIFIED",
+        "not_verified": "NOT VERIFIED: {n} difference{s}",
+        "consistent": "CONSISTENT",
+        "not_consistent": "NOT CONSISTENT: {n} difference{s}",
+        "error": "ERROR: {e}",
+        "more": "  … and {n} more",
+    },
+    "zh": {
+        "verified": "核验通过",
+        "not_verified": "核验未通过：{n} 处不一致",
+        "consistent": "与上次信任的链头一致",
+        "not_consistent": "与上次信任的链头不一致：{n} 处",
+        "error": "错误：{e}",
+        "more": "  … 另有 {n} 处",
+    },
+}
 
-def render(result: Result) -> str:
+
+def render(result: Result, lang: str = "en") -> str:
+    words = WORDS[lang]
     if result.status == "error":
-        return f"ERROR: {result.error}"
+        return words["error"].format(e=result.error)
     s = result.summary
     out = []
+    count = len(result.differences) + result.omitted
+    plural = "s" if count != 1 else ""
     if "period" not in s:  # consistency only
         if result.ok:
-            out.append("CONSISTENT")
+            out.append(words["consistent"])
         else:
-            count = len(result.differences) + result.omitted
-            out.append(f"NOT CONSISTENT: {count} difference{'s' if count != 1 else ''}")
+            out.append(words["not_consistent"].format(n=count, s=plural))
             out += [f"  - {d.where}: {d.message}" for d in result.differences]
         return "\n".join(out + render_consistency(s["consistency"]))
     if result.ok:
-        out.append("VERIFIED")
+        out.append(words["verified"])
     else:
-        count = len(result.differences) + result.omitted
-        out.append(f"NOT VERIFIED: {count} difference{'s' if count != 1 else ''}")
+        out.append(words["not_verified"].format(n=count, s=plural))
         out += [f"  - {d.where}: {d.message}" for d in result.differences]
         if result.omitted:
-            out.append(f"  … and {result.omitted} more")
+            out.append(words["more"].format(n=result.omitted))
     compound = s["compound"]
     out += [
         f"Compound: {compound.get('name', '')} ({compound.get('slug', '')}, id {compound.get('id')})",
@@ -770,6 +792,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument(
+        "--lang",
+        choices=sorted(WORDS),
+        default="en",
+        help="the language of the result's headline (zh: Chinese)",
+    )
+    parser.add_argument(
         "--state",
         metavar="STATE.json",
         help="keep the last trusted chain head here and report an export that does not extend it",
@@ -788,9 +816,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({**asdict(result), "exit_code": result.exit_code}, ensure_ascii=False, indent=2))
     elif result.status == "error":
-        print(render(result), file=sys.stderr)
+        print(render(result, args.lang), file=sys.stderr)
     else:
-        print(render(result))
+        print(render(result, args.lang))
     return result.exit_code
 
 

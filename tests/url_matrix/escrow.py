@@ -15,6 +15,8 @@ ROWS = {
     'escrow:disclosure-correct':          ('disclosure', "  L 405 405 405 405 405 405 405"),
     'escrow:disclosure-reopen':           ('disclosure', "  L 405 405 405 405 405 405 405"),
     'escrow:disclosure-file':             ('disclosure_file', "200 200 200 200 200 200 200 200"),
+    'escrow:verifier-guide':              ('none', "200 200 200 200 200 200 200 200"),
+    'escrow:verifier-download':           ('none', "200 200 200 200 200 200 200 200"),
     'escrow:my-fee':                      ('compound', "  L 404 404 200 404 404 404 404"),
     'escrow:payment-record':              ('compound', "  L 404 404 404 200 404 200 404"),
     'escrow:statement-import':            ('compound', "  L 404 404 404 200 404 200 404"),
