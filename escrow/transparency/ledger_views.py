@@ -25,7 +25,17 @@ from escrow.ledger.serializers import (
 from escrow.models import AccountKind, Category, EntryKind
 from escrow.transparency import ledger_selectors
 
-FILTER_PARAMS = ("date_from", "date_to", "category", "direction", "q", "kind", "account")
+FILTER_PARAMS = (
+    "date_from",
+    "date_to",
+    "category",
+    "direction",
+    "q",
+    "kind",
+    "account",
+    "amount_min",
+    "amount_max",
+)
 PAGE_SIZE = 20  # a phone screen or two
 
 
