@@ -215,6 +215,13 @@ ALL_OPERATIONS = [
     "v1_compounds_payouts_availability_retrieve",
     "v1_compounds_payouts_inbox_list",
     "payment_webhook",
+    "disclosure_list",
+    "disclosure_request",
+    "disclosure_retrieve",
+    "disclosure_files",
+    "disclosure_publish",
+    "disclosure_correct",
+    "disclosure_reopen",
 ]
 
 # (persona or "*", operation) → the escrow bug it shows; fixed in escrow (phase 2), when

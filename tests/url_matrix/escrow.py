@@ -65,5 +65,11 @@ ROWS = {
     'api:payout-pay':                     ('payout', "403 405 405 405 405 405 405 405"),
     'api:payout-signatures':              ('payout', "403 404 404 200 200 200 200 200"),
     'api:payout-order':                   ('payout', "403 404 404 200 200 200 200 200"),
+    'api:disclosure-list':                ('compound', "200 200 200 200 200 200 200 200"),
+    'api:disclosure-detail':              ('disclosure', "200 200 200 200 200 200 200 200"),
+    'api:disclosure-files':               ('disclosure', "200 200 200 200 200 200 200 200"),
+    'api:disclosure-publish':             ('disclosure', "405 405 405 405 405 405 405 405"),
+    'api:disclosure-correct':             ('disclosure', "405 405 405 405 405 405 405 405"),
+    'api:disclosure-reopen':              ('disclosure', "405 405 405 405 405 405 405 405"),
 }
 # fmt: on
