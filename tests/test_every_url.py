@@ -100,6 +100,8 @@ def _kwargs(objects: str, t: dict) -> dict:
         "duty_version": {**slug, "version": 1},
         "notification": {"pk": t["notification"].pk},
         "provider": {"provider": "wechatpay"},
+        "budget": {**slug, "pk": MISSING},
+        "year": {**slug, "year": 2026},
     }[objects]
 
 

@@ -222,6 +222,13 @@ ALL_OPERATIONS = [
     "disclosure_publish",
     "disclosure_correct",
     "disclosure_reopen",
+    "budget_list",
+    "budget_create",
+    "budget_retrieve",
+    "budget_submit",
+    "budget_approve",
+    "budget_reject",
+    "budget_vs_actual",
 ]
 
 # (persona or "*", operation) → the escrow bug it shows; fixed in escrow (phase 2), when
