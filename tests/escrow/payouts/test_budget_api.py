@@ -169,3 +169,43 @@ def test_the_members_ledger_shows_budget_against_actual(pw, client):
     assert "nc_cleaning" not in section and "Necessary cost: cleaning" in section
     as_(client, pw.steward)  # balances only: no journal, no budget table
     assert "budget-months" not in client.get(page_url).content.decode()
+
+
+def test_budget_pages_file_and_sign_behind_step_up(pw, client):
+    as_(client, pw.staff)
+    new = reverse("escrow:budget-new", args=[pw.a.slug])
+    assert client.get(new).status_code == 200
+    data = {
+        "year": "2027",
+        "line-TOTAL_FORMS": "6",
+        "line-INITIAL_FORMS": "0",
+        "line-0-expense_account": "nc_cleaning",
+        "line-0-payee_name": "咸宁洁美保洁公司",
+        "line-0-payee_account": "6222000011112222",
+        "line-0-monthly_amount": "8,000.00",
+    }
+    half = {**data, "line-1-expense_account": "nc_staff"}  # a line half filled in
+    assert client.post(new, half).status_code == 400
+    assert not NecessaryCostBudget.objects.exists()
+    response = client.post(new, data)
+    budget = NecessaryCostBudget.objects.get()
+    assert response["Location"] == reverse("escrow:budget-detail", args=[pw.a.slug, budget.pk])
+    assert (budget.year, budget.status, budget.lines.get().monthly_amount_fen) == (
+        2027,
+        "submitted",
+        8_000_00,
+    )
+    detail = reverse("escrow:budget-detail", args=[pw.a.slug, budget.pk])
+    as_(client, pw.committee)
+    page = client.get(detail).content.decode()
+    assert "Necessary cost: cleaning" in page and 'id="budget-sign"' in page
+    detour = client.post(detail, {"decision": "approve"})
+    assert detour.status_code == 302 and "2fa" in detour["Location"]
+    set_auth_records(client, pw.committee, [{"method": "mfa", "type": "totp", "at": time.time()}])
+    assert client.post(detail, {"decision": "approve"}).status_code == 302
+    assert budget.signatures.count() == 1
+    listing = client.get(reverse("escrow:budget-list", args=[pw.a.slug])).content.decode()
+    assert "2027" in listing and "Waiting for committee review" in listing
+    as_(client, pw.resident)
+    assert client.get(new).status_code == 403  # a member whose role may not file
+    assert 'id="budget-sign"' not in client.get(detail).content.decode()
