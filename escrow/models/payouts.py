@@ -117,6 +117,16 @@ class PayoutRequest(models.Model):
     purpose = models.TextField(_("purpose"))
     resolution_number = models.CharField(_("resolution number"), max_length=60, blank=True)
     resolution_date = models.DateField(_("resolution date"), null=True, blank=True)
+    # The owners' meeting resolution cited (a string reference: escrow never imports
+    # meetings). Requests filed before it existed keep their typed number and date only.
+    resolution = models.ForeignKey(
+        "meetings.Resolution",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("resolution cited"),
+    )
     status = models.CharField(_("status"), max_length=20, choices=PayoutStatus, default=PayoutStatus.DRAFT)
     content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
@@ -169,6 +179,16 @@ class PayoutRequest(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.get_category_display()} {self.payee_name}"
+
+    @classmethod
+    def citable_resolutions(cls, compound):
+        """The compound's resolutions a request may cite: adopted, at a meeting whose minutes
+        are published (as ``meetings.selectors.resolutions_citable``; read through the
+        foreign key's model, so escrow does not import meetings)."""
+        model = cls._meta.get_field("resolution").related_model
+        return model.objects.filter(compound=compound, adopted=True, meeting__status="published").order_by(
+            "-decided_on", "-pk"
+        )
 
     def compute_content_hash(self) -> str:
         """What every signature binds: amount, payee, category and the attachments' hashes.

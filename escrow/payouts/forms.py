@@ -105,11 +105,23 @@ class PayoutFieldsForm(forms.Form):
         )
         % {"n": PURPOSE_MAX_CHARS},
     )
+    resolution = forms.TypedChoiceField(
+        label=_("Resolution cited"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("An adopted resolution of this compound whose minutes are published; or type one below."),
+    )
     resolution_number = forms.CharField(label=_("Meeting resolution number"), max_length=60, required=False)
     resolution_date = forms.DateField(label=_("Resolution date"), required=False, widget=IsoDateInput())
 
-    def __init__(self, *args, company=None, **kwargs):
+    def __init__(self, *args, company=None, resolutions=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # The compound's citable resolutions, passed in by the view (escrow never imports meetings).
+        self.resolutions = {r.pk: r for r in resolutions}
+        self.fields["resolution"].choices = [("", _("None"))] + [
+            (r.pk, f"{r.number} · {r.decided_on:%Y-%m-%d}") for r in self.resolutions.values()
+        ]
         # Only the compound's own property company is offered; the API takes any company.
         choices = [("", _("No"))]
         if company is not None:
@@ -130,6 +142,7 @@ class PayoutFieldsForm(forms.Form):
             "purpose": data["purpose"],
             "resolution_number": data["resolution_number"],
             "resolution_date": data["resolution_date"],
+            "resolution": self.resolutions.get(data.get("resolution")),
         }
 
     def clean_amount(self):

@@ -43,6 +43,13 @@ class PayoutWriteSerializer(serializers.Serializer):
     )
     resolution_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     resolution_date = serializers.DateField(required=False, allow_null=True, default=None)
+    resolution = serializers.PrimaryKeyRelatedField(
+        queryset=PayoutRequest._meta.get_field("resolution").related_model.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="An adopted resolution of this compound (minutes published); sets the number and date.",
+    )
 
     def service_fields(self) -> dict:
         data = dict(self.validated_data)

@@ -154,7 +154,12 @@ def payout_new(request, slug):
     nothing: a refusal leaves no draft behind and the form shows why."""
     compound, standing = access_compound(request.user, slug, Capability.APPLY_PAYOUT)
     company = active_company(compound)
-    form = PayoutNewForm(request.POST or None, request.FILES or None, company=company)
+    form = PayoutNewForm(
+        request.POST or None,
+        request.FILES or None,
+        company=company,
+        resolutions=PayoutRequest.citable_resolutions(compound),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             payout = services.payout_file(
@@ -206,8 +211,14 @@ def payout_edit(request, slug, pk):
         "purpose": payout.purpose,
         "resolution_number": payout.resolution_number,
         "resolution_date": payout.resolution_date,
+        "resolution": payout.resolution_id,
     }
-    form = PayoutFieldsForm(request.POST or None, initial=initial, company=company)
+    form = PayoutFieldsForm(
+        request.POST or None,
+        initial=initial,
+        company=company,
+        resolutions=PayoutRequest.citable_resolutions(compound),
+    )
     form.fields["payee_account"].required = False
     form.fields["payee_account"].help_text = _("Now %(masked)s. Leave empty to keep it.") % {
         "masked": payout.payee_account_masked

@@ -75,6 +75,7 @@ def payout_create(
     payee_company: PropertyCompany | None = None,
     resolution_number: str = "",
     resolution_date: dt.date | None = None,
+    resolution=None,
 ) -> PayoutRequest:
     """File a draft request (property staff). Nothing is held until it is submitted."""
     return _create(
@@ -89,6 +90,7 @@ def payout_create(
         payee_company=payee_company,
         resolution_number=resolution_number,
         resolution_date=resolution_date,
+        resolution=resolution,
     )
 
 
@@ -136,6 +138,7 @@ def _create(*, compound: Compound, actor, **fields) -> PayoutRequest:
         "payee_company",
         "resolution_number",
         "resolution_date",
+        "resolution",
     }
     unknown = set(fields) - known
     if unknown:
@@ -184,6 +187,17 @@ def _apply_fields(payout: PayoutRequest, **fields) -> None:
                 "category", _("category: this compound has no property company to release to.")
             )
     resolution_date = fields["resolution_date"]
+    resolution = fields.get("resolution")
+    if resolution is not None:
+        # A real resolution of this compound, adopted: its number and date are what the
+        # signatures bind (they are in the content hash).
+        citable = PayoutRequest.citable_resolutions(payout.compound).filter(pk=resolution.pk)
+        if resolution.compound_id != payout.compound_id or not citable.exists():
+            raise _field_error(
+                "resolution", _("resolution: not an adopted, published resolution of this compound.")
+            )
+        fields = {**fields, "resolution_number": resolution.number}
+        resolution_date = resolution.decided_on
     if resolution_date and resolution_date > timezone.localdate():
         raise _field_error("resolution_date", _("resolution_date: the date is in the future."))
     payee_account = fields["payee_account"]
@@ -204,6 +218,7 @@ def _apply_fields(payout: PayoutRequest, **fields) -> None:
     payout.purpose = purpose
     payout.resolution_number = (fields["resolution_number"] or "").strip()[:60]
     payout.resolution_date = resolution_date
+    payout.resolution = resolution
 
 
 @transaction.atomic(durable=True)
@@ -223,6 +238,7 @@ def payout_update(*, payout: PayoutRequest, actor, **fields) -> PayoutRequest:
         "payee_company": payout.payee_company,
         "resolution_number": payout.resolution_number,
         "resolution_date": payout.resolution_date,
+        "resolution": payout.resolution,
     }
     unknown = set(fields) - set(current)
     if unknown:
@@ -292,7 +308,8 @@ def _submit(payout: PayoutRequest, *, actor) -> PayoutRequest:
             missing.append("resolution_number")
         if not payout.resolution_date:
             missing.append("resolution_date")
-        if AttachmentKind.MINUTES not in kinds:
+        # A cited resolution's minutes are published with its meeting; typed text needs a copy.
+        if AttachmentKind.MINUTES not in kinds and payout.resolution_id is None:
             missing.append("minutes")
         if missing:
             message = _(
