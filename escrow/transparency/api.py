@@ -85,7 +85,7 @@ class DisclosureRequestSerializer(serializers.Serializer):
     quarter = serializers.IntegerField(min_value=1, max_value=4)
 
 
-class ReasonSerializer(serializers.Serializer):
+class DisclosureReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=CORRECTION_REASON_MAX_CHARS)
 
 
@@ -241,12 +241,12 @@ class DisclosureCorrectApi(_Action):
     @extend_schema(
         operation_id="disclosure_correct",
         summary="Issue a corrected version, with its reason (officials); the reason is published",
-        request=ReasonSerializer,
+        request=DisclosureReasonSerializer,
         responses={201: DisclosureSerializer, **ERRORS},
     )
     def post(self, request, slug, year, quarter, version):
         disclosure = self.target()
-        serializer = ReasonSerializer(data=request.data)
+        serializer = DisclosureReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         correction = services.disclosure_correct(
             disclosure=disclosure, reason=serializer.validated_data["reason"], actor=request.user
@@ -259,12 +259,12 @@ class DisclosureReopenApi(_Action):
     @extend_schema(
         operation_id="disclosure_reopen",
         summary="Reopen the books of the quarter for correcting entries (officials), with the reason",
-        request=ReasonSerializer,
+        request=DisclosureReasonSerializer,
         responses={200: DisclosureSerializer, **ERRORS},
     )
     def post(self, request, slug, year, quarter, version):
         disclosure = self.target()
-        serializer = ReasonSerializer(data=request.data)
+        serializer = DisclosureReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.books_reopen(
             disclosure=disclosure, reason=serializer.validated_data["reason"], actor=request.user
