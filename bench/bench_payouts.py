@@ -177,6 +177,7 @@ def _sign_and_pay(world, workers: int) -> dict:
                         actor=world.chair,
                         bank_reference=f"BENCH-{pk}",
                         payment_date=timezone.localdate(),
+                        second_factor=SecondFactor("totp", timezone.now()),
                     )
                 )
         except BaseException as exc:

@@ -6,4 +6,5 @@ urlpatterns: list = [
     path("", include("escrow.ledger.api_urls")),
     path("", include("escrow.fees.api_urls")),
     path("", include("escrow.payouts.api_urls")),
+    path("", include("escrow.transparency.api_urls")),
 ]

@@ -230,6 +230,8 @@ def _kwargs(objects: str, t: dict) -> dict:
         "street": {"slug": street_slug(world)},
         "street_export": {"slug": street_slug(world), "fmt": "csv"},
         "street_flag": {"slug": street_slug(world), "pk": MISSING},
+        "budget": {**slug, "pk": MISSING},
+        "year": {**slug, "year": 2026},
     }[objects]
 
 

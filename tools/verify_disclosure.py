@@ -1,7 +1,15 @@
 #!/usr/bin/env python3
 """Check a Gongguan quarterly disclosure against the compound's public ledger export.
 
-    python3 tools/verify_disclosure.py disclosure.json ledger.jsonl [--json]
+    python3 tools/verify_disclosure.py disclosure.json ledger.jsonl [--json] [--state trusted.json]
+    python3 tools/verify_disclosure.py ledger.jsonl --state trusted.json [--json]
+
+With ``--state FILE`` the verifier also keeps the last chain head it trusted, per
+compound, in a small JSON file (a consistency check, as Certificate Transparency clients
+do): a later export must *extend* that head — hold the same hash at the same entry — or
+it is reported, since an honest ledger only ever grows. The head is stored only when the
+export checks out. Given only the export and ``--state``, just that check is made (every
+hash and link of the export is still recomputed).
 
 Python 3.11+ standard library only: no Django, nothing of the app is imported. The
 formats and every rule are in docs/disclosures.md; the chain rule is the one of
@@ -18,8 +26,10 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import sys
+import tempfile
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -546,22 +556,206 @@ def verify(disclosure_path: str, ledger_path: str) -> Result:
     return checker.finish()
 
 
+# --------------------------------------------------------------------------- consistency (trusted head)
+
+STATE_FORMAT = "gongguan-verifier-state/1"
+
+
+def load_state(path: str) -> dict:
+    """The trusted heads, {compound id (str): {"entry_count", "head_hash", "trusted_at"}}; an
+    absent file is an empty state (first use)."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        state = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise InputError(f"{path}: not a verifier state file (not JSON)") from None
+    if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+        raise InputError(f"{path}: not a verifier state file (format should be '{STATE_FORMAT}')")
+    heads = need(state, "compounds", "dict", path)
+    for key, head in heads.items():
+        need(head, "entry_count", "int", f"{path}: compound {key}")
+        need(head, "head_hash", "str", f"{path}: compound {key}")
+    return heads
+
+
+def save_state(path: str, heads: dict) -> None:
+    """Written to a temporary file and renamed, so a crash never leaves half a state."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".verifier-state-", dir=folder)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(json.dumps({"format": STATE_FORMAT, "compounds": heads}, indent=2, sort_keys=True).encode())
+    os.replace(tmp, path)
+
+
+def scan_chain(ledger_path: str, want: int | None) -> tuple[dict, list[Difference], int, str, str | None]:
+    """Read the export: recompute every hash and link. Returns the header, the differences,
+    the last sequence and hash, and the hash of entry ``want`` (None when absent)."""
+    differences: list[Difference] = []
+    try:
+        fh = open(ledger_path, "rb")  # noqa: SIM115 - closed below, read line by line
+    except OSError as exc:
+        raise InputError(f"{ledger_path}: cannot be read ({exc.strerror or exc})") from None
+    with fh:
+        header = read_header(fh, str(ledger_path))
+        accounts = {a["code"]: a for a in header["accounts"]}
+        last_seq, last_hash, at_want = 0, GENESIS, (GENESIS if want == 0 else None)
+        for lineno, raw in enumerate(fh, start=2):
+            if not raw.strip():
+                continue
+            try:
+                entry = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError, RecursionError):
+                differences.append(
+                    Difference(f"line {lineno}", "not a JSON entry: altered, damaged or cut short")
+                )
+                break
+            problem = entry_problem(entry, accounts)
+            if problem:
+                differences.append(Difference(f"line {lineno}", f"not a valid entry: {problem}"))
+                break
+            if entry["seq"] != last_seq + 1 or entry["prev"] != last_hash:
+                differences.append(
+                    Difference(
+                        f"entry {entry['seq']}", f"does not follow entry {last_seq} (gap or broken link)"
+                    )
+                )
+                break
+            if entry_hash(header["compound"]["id"], entry) != entry["hash"]:
+                differences.append(
+                    Difference(f"entry {entry['seq']}", "the hash does not recompute (altered)")
+                )
+                break
+            last_seq, last_hash = entry["seq"], entry["hash"]
+            if last_seq == want:
+                at_want = last_hash
+    if not differences and (last_seq, last_hash) != (header["entry_count"], header["head_hash"]):
+        differences.append(
+            Difference("export", "the header's entry_count/head_hash is not the file's last entry")
+        )
+    return header, differences, last_seq, last_hash, at_want
+
+
+def check_consistency(ledger_path: str, state_path: str, result: Result | None = None) -> Result:
+    """Does the export extend the head trusted last time? Stores the new head when it does
+    (and when ``result``, the disclosure check, if any, found nothing)."""
+    try:
+        heads = load_state(state_path)
+        first = scan_chain(ledger_path, None)[0]
+        key = str(first["compound"]["id"])
+        trusted = heads.get(key)
+        header, differences, last_seq, last_hash, at_trusted = scan_chain(
+            ledger_path, trusted["entry_count"] if trusted else None
+        )
+    except InputError as exc:
+        return Result(status="error", error=str(exc))
+    result = result or Result(status="verified")
+    summary = {
+        "compound": header["compound"],
+        "trusted_before": trusted,
+        "export_head": {"entry_count": last_seq, "head_hash": last_hash},
+    }
+    for difference in differences:
+        result.status = "differences"
+        result.differences.append(difference)
+    if trusted is not None:
+        count, head = trusted["entry_count"], trusted["head_hash"]
+        if last_seq < count:
+            result.status = "differences"
+            result.differences.append(
+                Difference(
+                    "consistency",
+                    f"the export ends at entry {last_seq}, before entry {count} that was trusted "
+                    f"({short(head)}): history was cut",
+                )
+            )
+        elif at_trusted != head and not differences:
+            result.status = "differences"
+            result.differences.append(
+                Difference(
+                    "consistency",
+                    f"entry {count} was trusted with the hash {short(head)}; this export has "
+                    f"{short(at_trusted)}: the history before it was rewritten",
+                )
+            )
+    summary["stored"] = result.ok
+    if result.ok:
+        heads[key] = {
+            "entry_count": last_seq,
+            "head_hash": last_hash,
+            "trusted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+        save_state(state_path, heads)
+    result.summary = {**result.summary, "consistency": summary}
+    return result
+
+
+def render_consistency(summary: dict) -> list[str]:
+    before, now = summary["trusted_before"], summary["export_head"]
+    if before is None:
+        line = "Trusted:  no earlier head for this compound (first use)"
+    else:
+        line = f"Trusted:  entry {before['entry_count']} {before['head_hash']} (stored {before.get('trusted_at', '?')})"
+    out = [line, f"Export:   ends at entry {now['entry_count']} {now['head_hash']}"]
+    out.append(
+        "Stored:   this head is now the trusted one"
+        if summary["stored"]
+        else "Stored:   nothing (not trusted)"
+    )
+    return out
+
+
 # --------------------------------------------------------------------------- output
 
+# The result's headline and labels; ``--lang zh`` prints them in Chinese (the
+# differences themselves stay in English, with their entry numbers and amounts).
+WORDS = {
+    "en": {
+        "verified": "VERIFIED",
+        "not_verified": "NOT VERIFIED: {n} difference{s}",
+        "consistent": "CONSISTENT",
+        "not_consistent": "NOT CONSISTENT: {n} difference{s}",
+        "error": "ERROR: {e}",
+        "more": "  … and {n} more",
+    },
+    "zh": {
+        "verified": "核验通过",
+        "not_verified": "核验未通过：{n} 处不一致",
+        "consistent": "与上次信任的链头一致",
+        "not_consistent": "与上次信任的链头不一致：{n} 处",
+        "error": "错误：{e}",
+        "more": "  … 另有 {n} 处",
+    },
+}
 
-def render(result: Result) -> str:
+
+def render(result: Result, lang: str = "en") -> str:
+    words = WORDS[lang]
     if result.status == "error":
-        return f"ERROR: {result.error}"
+        return words["error"].format(e=result.error)
     s = result.summary
     out = []
+    count = len(result.differences) + result.omitted
+    plural = "s" if count != 1 else ""
+    if "period" not in s:  # consistency only
+        if result.ok:
+            out.append(words["consistent"])
+        else:
+            out.append(words["not_consistent"].format(n=count, s=plural))
+            out += [f"  - {d.where}: {d.message}" for d in result.differences]
+        return "\n".join(out + render_consistency(s["consistency"]))
     if result.ok:
-        out.append("VERIFIED")
+        out.append(words["verified"])
     else:
-        count = len(result.differences) + result.omitted
-        out.append(f"NOT VERIFIED: {count} difference{'s' if count != 1 else ''}")
+        out.append(words["not_verified"].format(n=count, s=plural))
         out += [f"  - {d.where}: {d.message}" for d in result.differences]
         if result.omitted:
-            out.append(f"  … and {result.omitted} more")
+            out.append(words["more"].format(n=result.omitted))
     compound = s["compound"]
     out += [
         f"Compound: {compound.get('name', '')} ({compound.get('slug', '')}, id {compound.get('id')})",
@@ -581,6 +775,8 @@ def render(result: Result) -> str:
             f"collection rate {rate + ' %' if rate else 'n/a'}, open holds {holds.get('count')}"
             f" ({yuan(holds['amount']) if is_int(holds.get('amount')) else '?'})"
         )
+    if "consistency" in s:
+        out += render_consistency(s["consistency"])
     return "\n".join(out)
 
 
@@ -588,19 +784,41 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Check a Gongguan quarterly disclosure against the public ledger export."
     )
-    parser.add_argument("disclosure", help="the disclosure JSON file (disclosure.json)")
-    parser.add_argument("ledger", help="the public ledger export (ledger.jsonl)")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="disclosure.json ledger.jsonl, or only ledger.jsonl with --state (consistency check)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--lang",
+        choices=sorted(WORDS),
+        default="en",
+        help="the language of the result's headline (zh: Chinese)",
+    )
+    parser.add_argument(
+        "--state",
+        metavar="STATE.json",
+        help="keep the last trusted chain head here and report an export that does not extend it",
+    )
     args = parser.parse_args(argv)
+    if len(args.files) > 2 or (len(args.files) == 1 and not args.state):
+        parser.error("give disclosure.json and ledger.jsonl, or ledger.jsonl with --state")
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")
-    result = verify(args.disclosure, args.ledger)
+    if len(args.files) == 2:
+        result = verify(*args.files)
+        if args.state and result.status != "error":
+            result = check_consistency(args.files[1], args.state, result)
+    else:
+        result = check_consistency(args.files[0], args.state)
     if args.json:
         print(json.dumps({**asdict(result), "exit_code": result.exit_code}, ensure_ascii=False, indent=2))
     elif result.status == "error":
-        print(render(result), file=sys.stderr)
+        print(render(result, args.lang), file=sys.stderr)
     else:
-        print(render(result))
+        print(render(result, args.lang))
     return result.exit_code
 
 

@@ -289,7 +289,7 @@ CELERY_BEAT_SCHEDULE["escrow-disclosures-build-due"] = {
 }
 CELERY_BEAT_SCHEDULE["escrow-disclosures-sweep"] = {
     "task": "escrow.disclosures_sweep",
-    "schedule": crontab(minute="*/10"),
+    "schedule": 30.0,  # seconds: with the build's heartbeat, a killed build resumes within a minute
 }
 # Settlements (issue 13): the year before, on 5–31 January daily (a compound whose Q4 is
 # published late is picked up on a later day); the sweep; contracts ending within 90 days.

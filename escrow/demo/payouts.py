@@ -435,6 +435,7 @@ def _take_step(compound: Compound, cast: Cast, plan: Plan, step: int, now: dt.da
             actor=cast.payer,
             bank_reference=plan.reference,
             payment_date=timezone.localtime(now).date(),
+            second_factor=proof,
         )
 
 

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import DefaultPagination, YuanField, error_responses
-from common.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from common.errors import ApplicationError, NotFoundError
 from common.money import fen_to_yuan
 from common.request_context import client_ip_from_request
 from communities.models import Unit
@@ -471,16 +471,15 @@ class UnitStatementApi(APIView):
             **_errors(403, 404),
         },
         description="A unit's bills and payments in date order with the running balance. "
-        "For roles with VIEW_ARREARS and for the unit's own owners.",
+        "For roles with VIEW_ARREARS and for the unit's own owners; any other member gets 404, "
+        "as for a missing unit (403: not logged in).",
     )
     def get(self, request, slug, unit_id):
         compound, standing = compound_for_api(request.user, slug)
         unit = _in_compound(Unit.objects.select_related("building", "compound"), compound, unit_id)
         if not selectors.unit_statement_visible(request.user, standing, unit):
-            raise PermissionDeniedError(
-                _("Your roles in this compound do not allow this action."),
-                extra={"capability": str(Capability.VIEW_ARREARS)},
-            )
+            # Another owner's unit looks exactly like a missing one (as on the page).
+            raise _not_found()
         lines = selectors.unit_statement(unit)
         return Response(
             {
@@ -539,6 +538,8 @@ class PaymentWebhookApi(APIView):
                 payload = json.loads(body.decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError):
                 raise webhooks.WebhookRequestError(_("The body is not JSON.")) from None
+            except RecursionError:  # signed, but nested deeper than any notification
+                raise webhooks.WebhookRequestError(_("The body is nested too deeply.")) from None
             result = webhooks.webhook_payment_receive(
                 provider=provider, notification=webhooks.parse_notification(payload)
             )

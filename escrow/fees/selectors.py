@@ -31,12 +31,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 
 from common.periods import add_months, months_between
 from communities.models import Building, Compound, Unit, UnitOwnership, _active_q
 from communities.permissions import Capability
+from escrow.ledger.selectors import amount_in_query
 from escrow.models import BankStatementMapping, FeeBill, Payment, StatementImport
 
 # --------------------------------------------------------------------------- unit references
@@ -340,29 +341,83 @@ def unit_statement_visible(user, standing, unit: Unit) -> bool:
     return UnitOwnership.objects.filter(_active_q(), unit=unit, user=user).exists()
 
 
-def suspense_payments(compound: Compound):
+def _payment_search(qs, compound: Compound, q: str | None):
+    """Payments whose receipt, reference, payer or memo contains ``q``; an amount
+    ("1234.50") finds that amount and a unit ("2栋1单元101") that unit's payments."""
+    q = (q or "").strip()
+    if not q:
+        return qs
+    match = (
+        Q(receipt_no__icontains=q)
+        | Q(reference__icontains=q)
+        | Q(payer_name__icontains=q)
+        | Q(statement_memo__icontains=q)
+    )
+    fen = amount_in_query(q)
+    if fen is not None:
+        match |= Q(amount_fen=fen)
+    unit = UnitMatcher.for_compound(compound).match(q)
+    if unit is not None:
+        match |= Q(unit=unit)
+    return qs.filter(match)
+
+
+def suspense_payments(compound: Compound, *, q: str | None = None):
     """Unidentified receipts still waiting for a unit, oldest first."""
-    return Payment.objects.filter(compound=compound, unit__isnull=True).order_by("received_on", "pk")
+    qs = Payment.objects.filter(compound=compound, unit__isnull=True).order_by("received_on", "pk")
+    return _payment_search(qs, compound, q)
 
 
-def recent_payments(compound: Compound, *, limit: int = 20):
-    return (
+def recent_payments(compound: Compound, *, limit: int | None = 20, q: str | None = None):
+    """The compound's payments, the latest recorded first (searched by ``q``)."""
+    qs = (
         Payment.objects.filter(compound=compound)
         .select_related("unit__building", "entry", "created_by")
-        .order_by("-created_at", "-pk")[:limit]
+        .order_by("-created_at", "-pk")
     )
+    qs = _payment_search(qs, compound, q)
+    return qs[:limit] if limit else qs
 
 
 def statement_mappings(compound: Compound):
     return BankStatementMapping.objects.filter(compound=compound).order_by("bank_name", "pk")
 
 
-def statement_imports(compound: Compound, *, limit: int = 20):
-    return (
+def statement_imports(compound: Compound, *, limit: int | None = 20, q: str | None = None):
+    """Imported statements, the latest first; ``q`` searches the file and bank names."""
+    qs = (
         StatementImport.objects.filter(compound=compound)
         .select_related("created_by")
-        .order_by("-created_at", "-pk")[:limit]
+        .order_by("-created_at", "-pk")
     )
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(file_name__icontains=q) | Q(bank_name__icontains=q))
+    return qs[:limit] if limit else qs
+
+
+ARREARS_SORTS = ("oldest", "amount", "unit")
+
+
+def arrears_search(items: list[UnitArrears], q: str | None, sort: str = "oldest") -> list[UnitArrears]:
+    """The arrears list narrowed to the units ``q`` names (however written: "2栋",
+    "2栋1单元", "2-1-10"), in the order asked for."""
+    wanted = [part for part in normalize_reference(q or "").split("-") if part]
+    if wanted:
+        # Building, entrance, number from the left; the last part typed may be a prefix.
+        def matches(unit: Unit) -> bool:
+            parts = _unit_key(unit).split("-")
+            if len(wanted) > len(parts):
+                return False
+            *whole, last = wanted
+            return parts[: len(whole)] == whole and parts[len(whole)].startswith(last)
+
+        items = [i for i in items if matches(i.unit)]
+    if sort == "amount":
+        return sorted(items, key=lambda i: (-i.arrears_fen, i.oldest_unpaid))
+    if sort == "unit":
+        return sorted(items, key=lambda i: (i.unit.building.name, i.unit.entrance, i.unit.number))
+    return items
 
 
 def units_for_choice(compound: Compound):

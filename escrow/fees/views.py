@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -49,19 +51,38 @@ def _context(request, compound, standing: Standing, current: str, **extra) -> di
     return {"compound": compound, "standing": standing, "nav": nav, **extra}
 
 
-def _unit_short(unit: Unit) -> str:
-    return f"{unit.building.name}-{unit.entrance}-{unit.number}"
-
-
 def _unit_choices(compound) -> list[str]:
-    return [_unit_short(u) for u in selectors.units_for_choice(compound)]
+    return [u.label for u in selectors.units_for_choice(compound)]
 
 
 def _payment_row(payment: Payment) -> dict:
     return {
         "payment": payment,
-        "unit": _unit_short(payment.unit) if payment.unit_id else "",
+        "unit": payment.unit.label if payment.unit_id else "",
         "amount": format_yuan(payment.amount_fen),
+    }
+
+
+# --------------------------------------------------------------------------- long lists
+
+LIST_PAGE_SIZE = 50
+
+
+def _list_tools(request, list_id: str, rows, *, search_label, search_placeholder, sorts=None, sort=""):
+    """Paging and the search box of a long list: the page of ``rows`` (a queryset or a
+    list) and what the template's ``_list_tools.html`` and ``_pager.html`` need."""
+    q = request.GET.get("q", "").strip()[:100]
+    page = Paginator(rows, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = {k: v for k, v in (("q", q), ("sort", sort)) if v}
+    return {
+        "list_id": list_id,
+        "page": page,
+        "page_query": (urlencode(query) + "&") if query else "",
+        "q": q,
+        "search_label": search_label,
+        "search_placeholder": search_placeholder,
+        "sorts": sorts or [],
+        "sort": sort,
     }
 
 
@@ -99,12 +120,19 @@ def payment_record_page(request, slug):
                 % {
                     "no": result.payment.receipt_no,
                     "amount": format_yuan(result.payment.amount_fen),
-                    "unit": _unit_short(result.payment.unit),
+                    "unit": result.payment.unit.label,
                     "seq": result.payment.entry.sequence,
                 },
             )
             return redirect("escrow:payment-record", slug=compound.slug)
-    recent = [_payment_row(p) for p in selectors.recent_payments(compound, limit=10)]
+    tools = _list_tools(
+        request,
+        "payments",
+        selectors.recent_payments(compound, limit=None, q=request.GET.get("q")),
+        search_label=_("Search the payments"),
+        search_placeholder=_("receipt, reference, payer, unit or amount"),
+    )
+    recent = [_payment_row(p) for p in tools["page"]]
     return render(
         request,
         "escrow/billing/payment_record.html",
@@ -116,6 +144,7 @@ def payment_record_page(request, slug):
             form=form,
             recent=recent,
             unit_choices=_unit_choices(compound),
+            **tools,
         ),
     )
 
@@ -161,9 +190,14 @@ def statement_import_page(request, slug):
                 },
             )
             return redirect("escrow:statement-import", slug=compound.slug)
-    history = [
-        {"record": r, "amount": format_yuan(r.posted_fen)} for r in selectors.statement_imports(compound)
-    ]
+    tools = _list_tools(
+        request,
+        "statements",
+        selectors.statement_imports(compound, limit=None, q=request.GET.get("q")),
+        search_label=_("Search the imported statements"),
+        search_placeholder=_("file or bank"),
+    )
+    history = [{"record": r, "amount": format_yuan(r.posted_fen)} for r in tools["page"]]
     return render(
         request,
         "escrow/billing/statement_import.html",
@@ -176,6 +210,7 @@ def statement_import_page(request, slug):
             problems=problems,
             history=history,
             mappings=selectors.statement_mappings(compound),
+            **tools,
         ),
     )
 
@@ -217,15 +252,28 @@ def suspense_page(request, slug):
 
 
 def _suspense_render(request, compound, standing, *, failed: tuple[int, SuspenseAssignForm] | None = None):
+    tools = _list_tools(
+        request,
+        "suspense",
+        selectors.suspense_payments(compound, q=request.GET.get("q")),
+        search_label=_("Search the unidentified receipts"),
+        search_placeholder=_("reference, payer, memo or amount"),
+    )
     rows = []
-    for payment in selectors.suspense_payments(compound):
+    for payment in tools["page"]:
         form = failed[1] if failed and failed[0] == payment.pk else SuspenseAssignForm(compound=compound)
         rows.append({"payment": payment, "amount": format_yuan(payment.amount_fen), "form": form})
     return render(
         request,
         "escrow/billing/suspense.html",
         _context(
-            request, compound, standing, "escrow:suspense", rows=rows, unit_choices=_unit_choices(compound)
+            request,
+            compound,
+            standing,
+            "escrow:suspense",
+            rows=rows,
+            unit_choices=_unit_choices(compound),
+            **tools,
         ),
         status=400 if failed else 200,
     )
@@ -254,7 +302,7 @@ def suspense_assign_page(request, slug, payment_id):
                 % {
                     "amount": format_yuan(result.payment.amount_fen),
                     "d": result.payment.received_on.isoformat(),
-                    "unit": _unit_short(result.payment.unit),
+                    "unit": result.payment.unit.label,
                 },
             )
             return redirect("escrow:suspense", slug=compound.slug)
@@ -269,21 +317,47 @@ def arrears_page(request, slug):
     """Units that owe fees, the longest-unpaid first — for the committee, the company,
     the community and the street office; never public."""
     compound, standing = access_compound(request.user, slug, Capability.VIEW_ARREARS)
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in selectors.ARREARS_SORTS else "oldest"
+    everyone = selectors.arrears_list(compound)
+    found = selectors.arrears_search(everyone, request.GET.get("q"), sort)
+    tools = _list_tools(
+        request,
+        "arrears",
+        found,
+        search_label=_("Find a unit"),
+        search_placeholder=_("e.g. 2栋1单元101 or 2栋"),
+        sorts=[
+            ("oldest", _("Longest unpaid first")),
+            ("amount", _("Largest amount first")),
+            ("unit", _("By building and unit")),
+        ],
+        sort=sort,
+    )
     rows = [
         {
             "item": item,
-            "unit": _unit_short(item.unit),
+            "unit": item.unit.label,
             "arrears": format_yuan(item.arrears_fen),
             "billed": format_yuan(item.billed_fen),
             "paid": format_yuan(item.paid_fen),
         }
-        for item in selectors.arrears_list(compound)
+        for item in tools["page"]
     ]
-    total = sum(r["item"].arrears_fen for r in rows)
     return render(
         request,
         "escrow/billing/arrears.html",
-        _context(request, compound, standing, "escrow:arrears", rows=rows, total=format_yuan(total)),
+        _context(
+            request,
+            compound,
+            standing,
+            "escrow:arrears",
+            rows=rows,
+            units=len(everyone),
+            total=format_yuan(sum(i.arrears_fen for i in everyone)),
+            matching=len(found),
+            **tools,
+        ),
     )
 
 
@@ -356,7 +430,7 @@ def unit_statement_page(request, slug, unit_id):
             standing,
             "escrow:arrears",
             unit=unit,
-            unit_label=_unit_short(unit),
+            unit_label=unit.label,
             lines=lines,
             balance=format_yuan(balance),
             owes=balance > 0,

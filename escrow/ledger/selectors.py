@@ -10,7 +10,9 @@ that the posting service keeps exact.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import (
     BigIntegerField,
@@ -28,6 +30,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 
+from common.money import MAX_AMOUNT_FEN
 from communities.models import Compound
 from escrow.models import (
     GENESIS_HASH,
@@ -183,12 +186,15 @@ class EntryFilters:
     category: LedgerAccount | None = None
     direction: str | None = None
     q: str | None = None
+    # Fen, both ends included: entries with a line of an amount in the range.
+    amount_min: int | None = None
+    amount_max: int | None = None
 
     @property
     def empty(self) -> bool:
         return not any(
             (self.date_from, self.date_to, self.kind, self.account, self.category, self.direction, self.q)
-        )
+        ) and (self.amount_min, self.amount_max) == (None, None)
 
     @property
     def named_accounts(self) -> list[LedgerAccount]:
@@ -246,8 +252,33 @@ def filtered_entries(compound: Compound, filters: EntryFilters) -> QuerySet[Jour
             )
         )
     if filters.q:
-        qs = qs.filter(memo__icontains=filters.q)
+        # Text in the memo; a query that reads as an amount ("1234.56", "¥1,234.56") also
+        # finds the entries with a line of exactly that amount.
+        match = Q(memo__icontains=filters.q)
+        fen = amount_in_query(filters.q)
+        if fen is not None:
+            match |= Exists(JournalLine.objects.filter(entry_id=OuterRef("pk"), amount=fen))
+        qs = qs.filter(match)
+    if filters.amount_min is not None or filters.amount_max is not None:
+        lines = JournalLine.objects.filter(entry_id=OuterRef("pk"))
+        if filters.amount_min is not None:
+            lines = lines.filter(amount__gte=filters.amount_min)
+        if filters.amount_max is not None:
+            lines = lines.filter(amount__lte=filters.amount_max)
+        qs = qs.filter(Exists(lines))
     return qs
+
+
+_AMOUNT_QUERY = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{1,2})?$|^\d+(\.\d{1,2})?$")
+
+
+def amount_in_query(text: str) -> int | None:
+    """The fen a search text names when it reads as an amount in yuan, else None."""
+    cleaned = text.strip().removesuffix("元").replace("¥", "").replace("￥", "").strip()
+    if not _AMOUNT_QUERY.match(cleaned):
+        return None
+    fen = int(Decimal(cleaned.replace(",", "")) * 100)
+    return fen if 0 < fen <= MAX_AMOUNT_FEN else None
 
 
 def entries_query(compound: Compound, filters: EntryFilters) -> QuerySet[JournalEntry]:

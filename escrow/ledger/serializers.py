@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
+from common.api import YuanField
 from common.choices import choice_label
 from common.money import fen_to_yuan
 from escrow.ledger.selectors import (
@@ -187,7 +188,18 @@ class LedgerEntryQuerySerializer(serializers.Serializer):
         max_length=SEARCH_MAX_LENGTH,
         allow_blank=True,
         trim_whitespace=True,
-        help_text=gettext_lazy("Text to look for in the memo (case-insensitive)."),
+        help_text=gettext_lazy(
+            "Text to look for in the memo (case-insensitive); an amount such as 1234.56 also finds "
+            "the entries of exactly that amount."
+        ),
+    )
+    amount_min = YuanField(
+        required=False,
+        help_text=gettext_lazy("Entries with an amount of at least this many yuan, e.g. 1000 or 1234.56."),
+    )
+    amount_max = YuanField(
+        required=False,
+        help_text=gettext_lazy("Entries with an amount of at most this many yuan."),
     )
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
 
@@ -221,14 +233,16 @@ class LedgerEntryQuerySerializer(serializers.Serializer):
     def validate_category(self, value):
         value = value.strip()
         if value not in LEDGER_CATEGORIES:
+            # Category names, never the codes, in what a person reads (the schema lists the codes).
             raise serializers.ValidationError(
-                _("“%(value)s” is not a ledger category; use one of: %(known)s.")
-                % {"value": value, "known": ", ".join(LEDGER_CATEGORIES)}
+                _("“%(value)s” is not a category of the ledger; choose one of: %(known)s.")
+                % {"value": value, "known": _(", ").join(str(Category(c).label) for c in LEDGER_CATEGORIES)}
             )
         account = LedgerAccount.objects.filter(compound=self.context["compound"], category=value).first()
         if account is None:
             raise serializers.ValidationError(
-                _("This compound has no account for the category “%(value)s”.") % {"value": value}
+                _("This compound has no account for the category “%(value)s”.")
+                % {"value": str(Category(value).label)}
             )
         return account
 
@@ -236,7 +250,7 @@ class LedgerEntryQuerySerializer(serializers.Serializer):
         account = ledger_account_by_reference(self.context["compound"], value)
         if account is None:
             raise serializers.ValidationError(
-                _("“%(value)s” is not an account of this compound (give a category or a code).")
+                _("“%(value)s” is not an account of this compound; choose one from the list.")
                 % {"value": value}
             )
         return account
@@ -246,6 +260,9 @@ class LedgerEntryQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError({"after": [_("Give before or after, not both.")]})
         if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
             raise serializers.ValidationError({"date_to": [_("Must not be before date_from.")]})
+        low, high = attrs.get("amount_min"), attrs.get("amount_max")
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError({"amount_max": [_("Must not be below the lowest amount.")]})
         return attrs
 
     def filters(self) -> EntryFilters:
@@ -258,4 +275,6 @@ class LedgerEntryQuerySerializer(serializers.Serializer):
             category=data.get("category"),
             direction=data.get("direction"),
             q=data.get("q") or None,
+            amount_min=data.get("amount_min"),
+            amount_max=data.get("amount_max"),
         )

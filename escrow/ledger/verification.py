@@ -5,6 +5,12 @@ hash chain (each hash recomputed from the canonical form, each prev = the previo
 hash); each line's account version and running balance; each account's cached
 balance and version; the escrow account's chain head. Reports the first bad
 sequence number, so a tampered row is named.
+
+Then against what is outside the chain: every *published* disclosure froze the chain's
+head and entry count when it was built — a history rewritten afterwards (even with every
+hash recomputed, as the tables' owner could) no longer passes through those heads; and
+every paid payout's content, re-hashed now, must be what each of its signatures bound,
+and its ledger entry must post exactly its amount to its expense account (issue 11).
 """
 
 from __future__ import annotations
@@ -13,7 +19,18 @@ from dataclasses import dataclass, field
 
 from communities.models import Compound
 from escrow.ledger.hashing import entry_hash
-from escrow.models import GENESIS_HASH, EscrowAccount, JournalLine, LedgerAccount, Side
+from escrow.models import (
+    GENESIS_HASH,
+    Category,
+    Disclosure,
+    DisclosureStatus,
+    EscrowAccount,
+    JournalLine,
+    LedgerAccount,
+    PayoutRequest,
+    PayoutStatus,
+    Side,
+)
 
 
 @dataclass
@@ -64,6 +81,14 @@ def ledger_verify(compound: Compound, *, chunk_size: int = 5000) -> Verification
         .iterator(chunk_size=chunk_size)
     )
 
+    # Heads frozen by published disclosures: {entry_count: [(label, head_hash), ...]}.
+    frozen: dict[int, list[tuple[str, str]]] = {}
+    for d in Disclosure.objects.filter(compound=compound, status=DisclosureStatus.PUBLISHED).exclude(
+        entry_count=None
+    ):
+        frozen.setdefault(d.entry_count, []).append((f"{d.year}Q{d.quarter} v{d.version}", d.head_hash))
+    heads_seen: dict[int, str] = {0: GENESIS_HASH}
+
     expected_prev = GENESIS_HASH
     expected_sequence = 1
     current = None
@@ -93,6 +118,8 @@ def ledger_verify(compound: Compound, *, chunk_size: int = 5000) -> Verification
         )
         if recomputed != stored_hash:
             result.fail(seq, f"entry #{seq}: its content does not match its hash (altered after posting)")
+        if seq in frozen:
+            heads_seen[seq] = stored_hash
         expected_prev = stored_hash
         expected_sequence = seq + 1
         result.entries += 1
@@ -140,4 +167,61 @@ def ledger_verify(compound: Compound, *, chunk_size: int = 5000) -> Verification
             f"chain head: escrow account says {escrow.entry_count} entries ending {escrow.head_hash[:12]}…, "
             f"the journal has {result.entries} ending {result.head_hash[:12]}…",
         )
+    _check_published_heads(result, frozen, heads_seen)
+    _check_paid_payouts(result, compound, accounts)
     return result
+
+
+def _check_published_heads(result: VerificationResult, frozen, heads_seen: dict[int, str]) -> None:
+    for count, published in sorted(frozen.items()):
+        for label, head in published:
+            if count not in heads_seen:
+                result.fail(
+                    None,
+                    f"published disclosure {label}: the chain had {count} entries ending {head[:12]}…; "
+                    f"the journal no longer has entry #{count}",
+                )
+            elif heads_seen[count] != head:
+                result.fail(
+                    count,
+                    f"published disclosure {label}: the chain's head after {count} entries was {head[:12]}…, "
+                    f"the journal now says {heads_seen[count][:12]}… (history rewritten after publication)",
+                )
+
+
+def _check_paid_payouts(result: VerificationResult, compound: Compound, accounts) -> None:
+    cash_ids = {pk for pk, a in accounts.items() if a.category == Category.ESCROW_CASH}
+    paid = (
+        PayoutRequest.objects.filter(compound=compound, status=PayoutStatus.PAID)
+        .select_related("journal_entry")
+        .order_by("pk")
+    )
+    for payout in paid:
+        where = f"paid payout #{payout.pk}"
+        problem = payout.signed_content_problem()
+        if problem:
+            result.fail(None, f"{where}: {problem}")
+        entry = payout.journal_entry
+        if entry is None:
+            result.fail(None, f"{where}: no ledger entry")
+            continue
+        if entry.idempotency_key != f"payout:{payout.pk}":
+            result.fail(
+                entry.sequence, f"{where}: its ledger entry #{entry.sequence} was posted for another key"
+            )
+        lines = sorted(
+            (accounts[a].category if a in accounts else "?", side, amount)
+            for a, side, amount in entry.lines.values_list("account_id", "side", "amount")
+        )
+        expected = sorted(
+            [
+                (payout.expense_account, Side.DEBIT, payout.amount_fen),
+                (Category.ESCROW_CASH, Side.CREDIT, payout.amount_fen),
+            ]
+        )
+        if not cash_ids or lines != expected:
+            result.fail(
+                entry.sequence,
+                f"{where}: its ledger entry #{entry.sequence} does not post its amount "
+                f"({payout.amount_fen} fen) from escrow cash to {payout.expense_account}",
+            )

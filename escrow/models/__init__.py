@@ -11,6 +11,7 @@ from escrow.models.billing import (
     StatementImport,
 )
 from escrow.models.disclosures import (
+    CORRECTION_REASON_MAX_CHARS,
     FORMAT_CONTENT_TYPES,
     PUBLISH_WITHIN_DAYS,
     Disclosure,
@@ -35,6 +36,8 @@ from escrow.models.ledger import (
 from escrow.models.payouts import (
     CATEGORY_EXPENSE_ACCOUNTS,
     HOLDING_STATUSES,
+    PAYEE_NAME_MAX_CHARS,
+    PURPOSE_MAX_CHARS,
     AttachmentKind,
     BudgetLine,
     BudgetStatus,
@@ -51,13 +54,16 @@ from escrow.models.payouts import (
 
 __all__ = [
     "CATEGORY_EXPENSE_ACCOUNTS",
+    "CORRECTION_REASON_MAX_CHARS",
     "DEBIT_NORMAL",
     "DEFAULT_CHART",
     "FORMAT_CONTENT_TYPES",
     "GENESIS_HASH",
     "HOLDING_STATUSES",
     "NECESSARY_COST_CATEGORIES",
+    "PAYEE_NAME_MAX_CHARS",
     "PUBLISH_WITHIN_DAYS",
+    "PURPOSE_MAX_CHARS",
     "AccountKind",
     "AttachmentKind",
     "BankStatementMapping",

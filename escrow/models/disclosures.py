@@ -25,6 +25,10 @@ from communities.models import Compound
 PUBLISH_WITHIN_DAYS = 15
 
 
+# The reason of a correction is published with it.
+CORRECTION_REASON_MAX_CHARS = 1000
+
+
 class DisclosureStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be built")
     BUILDING = "building", _("Being built")
@@ -60,6 +64,9 @@ class Disclosure(models.Model):
     generated_at = models.DateTimeField(_("generated at"), null=True, blank=True)
     # The build's lease: a claim older than the lease is taken over by the next run.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Touched every few seconds while a build runs: a build whose heartbeat stopped (the
+    # worker died) is taken over within a minute, not only after the lease.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     requested_by = models.ForeignKey(

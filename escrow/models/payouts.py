@@ -8,6 +8,9 @@ amount: *available* = cash − open holds − reserve (escrow/payouts/services/a
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -17,6 +20,11 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Compound, PropertyCompany
 from escrow.models.ledger import Category, JournalEntry
+
+# Free text that is published (the ledger, the public trail, the quarterly disclosure)
+# has a ceiling: a page of text, not a book.
+PURPOSE_MAX_CHARS = 500
+PAYEE_NAME_MAX_CHARS = 100
 
 
 class PayoutCategory(models.TextChoices):
@@ -109,6 +117,16 @@ class PayoutRequest(models.Model):
     purpose = models.TextField(_("purpose"))
     resolution_number = models.CharField(_("resolution number"), max_length=60, blank=True)
     resolution_date = models.DateField(_("resolution date"), null=True, blank=True)
+    # The owners' meeting resolution cited (a string reference: escrow never imports
+    # meetings). Requests filed before it existed keep their typed number and date only.
+    resolution = models.ForeignKey(
+        "meetings.Resolution",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("resolution cited"),
+    )
     status = models.CharField(_("status"), max_length=20, choices=PayoutStatus, default=PayoutStatus.DRAFT)
     content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
@@ -161,6 +179,51 @@ class PayoutRequest(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.get_category_display()} {self.payee_name}"
+
+    @classmethod
+    def citable_resolutions(cls, compound):
+        """The compound's resolutions a request may cite: adopted, at a meeting whose minutes
+        are published (as ``meetings.selectors.resolutions_citable``; read through the
+        foreign key's model, so escrow does not import meetings)."""
+        model = cls._meta.get_field("resolution").related_model
+        return model.objects.filter(compound=compound, adopted=True, meeting__status="published").order_by(
+            "-decided_on", "-pk"
+        )
+
+    def compute_content_hash(self) -> str:
+        """What every signature binds: amount, payee, category and the attachments' hashes.
+        (Here, at the bottom of escrow, so the ledger's verifier can re-check paid requests.)"""
+        body = {
+            "compound": self.compound_id,
+            "request": self.pk,
+            "category": self.category,
+            "expense_account": self.expense_account,
+            "payee_name": self.payee_name,
+            "payee_account": self.payee_account_masked,
+            "payee_company": self.payee_company_id,
+            "amount_fen": self.amount_fen,
+            "purpose": self.purpose,
+            "resolution": [
+                self.resolution_number,
+                self.resolution_date.isoformat() if self.resolution_date else None,
+            ],
+            "attachments": sorted(self.attachments.values_list("sha256", flat=True)),
+        }
+        raw = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        return hashlib.sha256(raw).hexdigest()
+
+    def signed_content_problem(self) -> str | None:
+        """None when the content, re-hashed now, is what it was submitted with and what every
+        signature bound; otherwise a sentence naming the mismatch."""
+        hash_now = self.compute_content_hash()
+        if hash_now != self.content_hash:
+            return "its content, re-hashed now, differs from the hash stored at submission"
+        signed = set(self.signatures.values_list("content_hash", flat=True))
+        if not signed:
+            return "no signature binds its content"
+        if signed != {hash_now}:
+            return "a signature bound a content hash other than its content now"
+        return None
 
     @property
     def public_payee(self) -> str:

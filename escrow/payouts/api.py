@@ -52,6 +52,11 @@ ERRORS = error_responses(
     404,
     409,
 )
+# The reads: 403 only for a caller who is not logged in (a member who may not see the
+# request gets 404, as for a missing one).
+READ_ERRORS = error_responses(
+    {403: "Not logged in.", 404: "No such compound or request, or not visible to you."}, 403, 404
+)
 SLUG = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The compound's slug")
 
 
@@ -104,7 +109,7 @@ class PayoutListApi(_CompoundMixin, generics.GenericAPIView):
             OpenApiParameter("category", OpenApiTypes.STR, enum=PayoutCategory.values),
             OpenApiParameter("mine", OpenApiTypes.BOOL, description="Only requests I filed"),
         ],
-        responses={200: PayoutListSerializer(many=True), 404: ERRORS[404]},
+        responses={200: PayoutListSerializer(many=True), **READ_ERRORS},
     )
     def get(self, request, slug):
         compound, standing = self.compound()
@@ -142,7 +147,7 @@ class PayoutInboxApi(_CompoundMixin, generics.GenericAPIView):
 
     @extend_schema(
         summary="Requests waiting for my signature",
-        responses={200: PayoutListSerializer(many=True), 404: ERRORS[404]},
+        responses={200: PayoutListSerializer(many=True), **READ_ERRORS},
     )
     def get(self, request, slug):
         compound, standing = self.compound()
@@ -155,7 +160,7 @@ class PayoutInboxApi(_CompoundMixin, generics.GenericAPIView):
 class PayoutAvailabilityApi(_CompoundMixin, APIView):
     @extend_schema(
         summary="Cash, open holds, reserve and what a payout may use",
-        responses={200: AvailabilitySerializer, 404: ERRORS[404]},
+        responses={200: AvailabilitySerializer, **READ_ERRORS},
     )
     def get(self, request, slug):
         compound, _standing = self.compound()
@@ -166,7 +171,7 @@ class PayoutAvailabilityApi(_CompoundMixin, APIView):
 class PayoutDetailApi(_CompoundMixin, APIView):
     @extend_schema(
         summary="One request with its evidence and signatures",
-        responses={200: PayoutDetailSerializer, 404: ERRORS[404]},
+        responses={200: PayoutDetailSerializer, **READ_ERRORS},
     )
     def get(self, request, slug, pk):
         return self.detail(self.payout())
@@ -189,7 +194,7 @@ class PayoutAttachmentsApi(_CompoundMixin, APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        summary="The request's evidence", responses={200: AttachmentSerializer(many=True), 404: ERRORS[404]}
+        summary="The request's evidence", responses={200: AttachmentSerializer(many=True), **READ_ERRORS}
     )
     def get(self, request, slug, pk):
         payout = self.payout()
@@ -227,7 +232,7 @@ class PayoutAttachmentsApi(_CompoundMixin, APIView):
 class PayoutAttachmentDownloadApi(_CompoundMixin, APIView):
     @extend_schema(
         summary="Download one evidence file",
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERRORS[404]},
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **READ_ERRORS},
     )
     def get(self, request, slug, pk, attachment_pk):
         payout = self.payout()
@@ -325,7 +330,8 @@ class PayoutRejectApi(_CompoundMixin, APIView):
 @extend_schema(tags=TAGS, parameters=[SLUG])
 class PayoutPayApi(_CompoundMixin, APIView):
     @extend_schema(
-        summary="Record the bank transfer of a rechecked request; posts the ledger entry",
+        summary="Record the bank transfer of a rechecked request (behind step-up, like signing); "
+        "posts the ledger entry",
         request=PaySerializer,
         responses={200: PayoutDetailSerializer, **ERRORS},
     )
@@ -333,7 +339,9 @@ class PayoutPayApi(_CompoundMixin, APIView):
         payout = self.payout()
         serializer = PaySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        payout = services.payout_pay(payout=payout, actor=request.user, **serializer.validated_data)
+        data = dict(serializer.validated_data)
+        second_factor = _second_factor(request, data.pop("totp"))
+        payout = services.payout_pay(payout=payout, actor=request.user, second_factor=second_factor, **data)
         return self.detail(payout)
 
 
@@ -341,7 +349,7 @@ class PayoutPayApi(_CompoundMixin, APIView):
 class PayoutSignaturesApi(_CompoundMixin, APIView):
     @extend_schema(
         summary="The approval trail: every signature with its second-factor check",
-        responses={200: SignatureSerializer(many=True), 404: ERRORS[404]},
+        responses={200: SignatureSerializer(many=True), **READ_ERRORS},
     )
     def get(self, request, slug, pk):
         return Response(SignatureSerializer(self.payout().signatures.all(), many=True).data)
@@ -351,7 +359,7 @@ class PayoutSignaturesApi(_CompoundMixin, APIView):
 class PayoutOrderApi(_CompoundMixin, APIView):
     @extend_schema(
         summary="The joint payment order (PDF) of a paid request",
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: ERRORS[404]},
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **READ_ERRORS},
     )
     def get(self, request, slug, pk):
         payout = self.payout()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from escrow.payouts import api
+from escrow.payouts import api, budget_api
 
 prefix = "compounds/<slug:slug>/payouts/"
 
@@ -24,4 +24,28 @@ urlpatterns = [
     path(f"{prefix}<int:pk>/pay/", api.PayoutPayApi.as_view(), name="payout-pay"),
     path(f"{prefix}<int:pk>/signatures/", api.PayoutSignaturesApi.as_view(), name="payout-signatures"),
     path(f"{prefix}<int:pk>/order.pdf", api.PayoutOrderApi.as_view(), name="payout-order"),
+    path("compounds/<slug:slug>/budgets/", budget_api.BudgetListApi.as_view(), name="budget-list"),
+    path(
+        "compounds/<slug:slug>/budgets/<int:pk>/", budget_api.BudgetDetailApi.as_view(), name="budget-detail"
+    ),
+    path(
+        "compounds/<slug:slug>/budgets/<int:pk>/submit/",
+        budget_api.BudgetSubmitApi.as_view(),
+        name="budget-submit",
+    ),
+    path(
+        "compounds/<slug:slug>/budgets/<int:pk>/approve/",
+        budget_api.BudgetApproveApi.as_view(),
+        name="budget-approve",
+    ),
+    path(
+        "compounds/<slug:slug>/budgets/<int:pk>/reject/",
+        budget_api.BudgetRejectApi.as_view(),
+        name="budget-reject",
+    ),
+    path(
+        "compounds/<slug:slug>/budgets/<int:year>/vs-actual/",
+        budget_api.BudgetVsActualApi.as_view(),
+        name="budget-vs-actual",
+    ),
 ]

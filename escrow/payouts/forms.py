@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from common.forms import IsoDateInput
 from common.money import AmountError, yuan_to_fen
-from escrow.models import CATEGORY_EXPENSE_ACCOUNTS, AttachmentKind, Category, PayoutCategory
+from escrow.models import (
+    CATEGORY_EXPENSE_ACCOUNTS,
+    PAYEE_NAME_MAX_CHARS,
+    PURPOSE_MAX_CHARS,
+    AttachmentKind,
+    Category,
+    PayoutCategory,
+)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -65,7 +72,11 @@ class PayoutFieldsForm(forms.Form):
         required=False,
         help_text=_("Necessary costs: choose the kind of cost."),
     )
-    payee_name = forms.CharField(label=_("Payee"), max_length=100)
+    payee_name = forms.CharField(
+        label=_("Payee"),
+        max_length=PAYEE_NAME_MAX_CHARS,
+        help_text=_("Published with the payment (a refund's payee only by the first character)."),
+    )
     payee_account = forms.CharField(
         label=_("Payee bank account"),
         max_length=40,
@@ -84,12 +95,33 @@ class PayoutFieldsForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": "0.00"}),
     )
-    purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 3}))
+    purpose = forms.CharField(
+        label=_("Purpose"),
+        max_length=PURPOSE_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "This text is public: it is published in the ledger, the payment trail and the "
+            "quarterly disclosure for anyone to read. At most %(n)s characters; no personal details."
+        )
+        % {"n": PURPOSE_MAX_CHARS},
+    )
+    resolution = forms.TypedChoiceField(
+        label=_("Resolution cited"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("An adopted resolution of this compound whose minutes are published; or type one below."),
+    )
     resolution_number = forms.CharField(label=_("Meeting resolution number"), max_length=60, required=False)
     resolution_date = forms.DateField(label=_("Resolution date"), required=False, widget=IsoDateInput())
 
-    def __init__(self, *args, company=None, **kwargs):
+    def __init__(self, *args, company=None, resolutions=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # The compound's citable resolutions, passed in by the view (escrow never imports meetings).
+        self.resolutions = {r.pk: r for r in resolutions}
+        self.fields["resolution"].choices = [("", _("None"))] + [
+            (r.pk, f"{r.number} · {r.decided_on:%Y-%m-%d}") for r in self.resolutions.values()
+        ]
         # Only the compound's own property company is offered; the API takes any company.
         choices = [("", _("No"))]
         if company is not None:
@@ -110,6 +142,7 @@ class PayoutFieldsForm(forms.Form):
             "purpose": data["purpose"],
             "resolution_number": data["resolution_number"],
             "resolution_date": data["resolution_date"],
+            "resolution": self.resolutions.get(data.get("resolution")),
         }
 
     def clean_amount(self):

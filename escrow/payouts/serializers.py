@@ -12,6 +12,8 @@ from common.choices import choice_label
 from common.money import fen_to_yuan
 from communities.models import PropertyCompany, Role
 from escrow.models import (
+    PAYEE_NAME_MAX_CHARS,
+    PURPOSE_MAX_CHARS,
     AttachmentKind,
     PayoutAttachment,
     PayoutCategory,
@@ -28,7 +30,7 @@ def _yuan(fen: int | None) -> str | None:
 class PayoutWriteSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=PayoutCategory.choices)
     expense_account = serializers.CharField(required=False, allow_blank=True, default="")
-    payee_name = serializers.CharField(max_length=100)
+    payee_name = serializers.CharField(max_length=PAYEE_NAME_MAX_CHARS)
     payee_account = serializers.CharField(
         max_length=40, help_text="Full account number; only a masked form is kept."
     )
@@ -36,9 +38,18 @@ class PayoutWriteSerializer(serializers.Serializer):
         queryset=PropertyCompany.objects.all(), required=False, allow_null=True, default=None
     )
     amount = YuanField()
-    purpose = serializers.CharField()
+    purpose = serializers.CharField(
+        max_length=PURPOSE_MAX_CHARS, help_text="Published in the ledger, the trail and the disclosure."
+    )
     resolution_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     resolution_date = serializers.DateField(required=False, allow_null=True, default=None)
+    resolution = serializers.PrimaryKeyRelatedField(
+        queryset=PayoutRequest._meta.get_field("resolution").related_model.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="An adopted resolution of this compound (minutes published); sets the number and date.",
+    )
 
     def service_fields(self) -> dict:
         data = dict(self.validated_data)
@@ -217,6 +228,12 @@ class RejectSerializer(SignSerializer):
 class PaySerializer(serializers.Serializer):
     bank_reference = serializers.CharField(max_length=80)
     payment_date = serializers.DateField()
+    totp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The authenticator code now; without it the session's recent TOTP/WebAuthn check is used.",
+    )
 
 
 class WithdrawSerializer(serializers.Serializer):

@@ -2,9 +2,12 @@
 
 from django.urls import path
 
-from escrow.payouts import views
+from escrow.payouts import budget_views, views
 
 urlpatterns = [
+    path("c/<slug:slug>/payouts/budgets/", budget_views.budget_list, name="budget-list"),
+    path("c/<slug:slug>/payouts/budgets/new/", budget_views.budget_new, name="budget-new"),
+    path("c/<slug:slug>/payouts/budgets/<int:pk>/", budget_views.budget_detail, name="budget-detail"),
     path("c/<slug:slug>/payouts/", views.payout_list, name="payout-list"),
     path("c/<slug:slug>/payouts/inbox/", views.payout_inbox, name="payout-inbox"),
     path("c/<slug:slug>/payouts/mine/", views.payout_mine, name="payout-mine"),

@@ -43,6 +43,7 @@ from escrow.payouts.pdf import payout_order_response
 
 PAGE_SIZE = 20
 SIGN_DRAFT_KEY = "payout-sign-draft:%s"
+PAY_DRAFT_KEY = "payout-pay-draft:%s"
 
 
 class CappedPaginator(Paginator):
@@ -153,7 +154,12 @@ def payout_new(request, slug):
     nothing: a refusal leaves no draft behind and the form shows why."""
     compound, standing = access_compound(request.user, slug, Capability.APPLY_PAYOUT)
     company = active_company(compound)
-    form = PayoutNewForm(request.POST or None, request.FILES or None, company=company)
+    form = PayoutNewForm(
+        request.POST or None,
+        request.FILES or None,
+        company=company,
+        resolutions=PayoutRequest.citable_resolutions(compound),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             payout = services.payout_file(
@@ -205,8 +211,14 @@ def payout_edit(request, slug, pk):
         "purpose": payout.purpose,
         "resolution_number": payout.resolution_number,
         "resolution_date": payout.resolution_date,
+        "resolution": payout.resolution_id,
     }
-    form = PayoutFieldsForm(request.POST or None, initial=initial, company=company)
+    form = PayoutFieldsForm(
+        request.POST or None,
+        initial=initial,
+        company=company,
+        resolutions=PayoutRequest.citable_resolutions(compound),
+    )
     form.fields["payee_account"].required = False
     form.fields["payee_account"].help_text = _("Now %(masked)s. Leave empty to keep it.") % {
         "masked": payout.payee_account_masked
@@ -321,16 +333,17 @@ def payout_detail(request, slug, pk):
 
 
 def _step_up_redirect(request, next_url: str):
-    """Send the signer through the second-factor form and back here."""
+    """Send the signer through the second-factor form and back here (after setting up an
+    authenticator app, too: ``next`` brings them back to this page)."""
     if not has_strong_mfa(request.user):
         messages.warning(
             request,
             _(
-                "Signing a payout needs an authenticator app (TOTP). Set it up here, "
-                "then open the request again from your inbox."
+                "Signing a payout needs an authenticator app (TOTP). Set it up here; "
+                "you will come back to the request."
             ),
         )
-        return redirect(reverse("mfa_activate_totp"))
+        return redirect(f"{reverse('mfa_activate_totp')}?{urlencode({'next': next_url})}")
     messages.info(request, _("Enter the code from your authenticator app to sign."))
     return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': next_url})}")
 
@@ -417,7 +430,21 @@ def payout_pay(request, slug, pk):
         else:
             messages.error(request, refusal.message)
         return redirect(_detail_url(payout))
-    form = PayForm(request.POST or None)
+    here = request.path
+    draft_key = PAY_DRAFT_KEY % payout.pk
+    proof = _fresh_second_factor(request)
+    if proof is None:
+        # Recording a payment is behind step-up, like a signature.
+        if request.method == "POST":
+            request.session[draft_key] = {
+                "bank_reference": request.POST.get("bank_reference", "")[:80],
+                "payment_date": request.POST.get("payment_date", "")[:10],
+            }
+        return _step_up_redirect(request, here)
+    if request.method == "POST":
+        form = PayForm(request.POST)
+    else:
+        form = PayForm(initial=request.session.pop(draft_key, None) or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.payout_pay(
@@ -425,10 +452,14 @@ def payout_pay(request, slug, pk):
                 actor=request.user,
                 bank_reference=form.cleaned_data["bank_reference"],
                 payment_date=form.cleaned_data["payment_date"],
+                second_factor=proof,
             )
+        except services.StepUpRequiredError:
+            return _step_up_redirect(request, here)
         except ApplicationError as exc:
             add_service_error(form, exc, field_map=SERVICE_FIELD_TO_FORM)
         else:
+            request.session.pop(draft_key, None)
             messages.success(request, _("Payment recorded and posted to the ledger."))
             return redirect(_detail_url(payout))
     return render(

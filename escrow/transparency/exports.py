@@ -47,7 +47,6 @@ def _headers() -> list[str]:
         _("Date"),
         _("Kind"),
         _("Category"),
-        _("Category code"),
         _("Counterparty"),
         _("Memo"),
         _("Money in (+) / out (−), yuan"),
@@ -71,8 +70,7 @@ def _values(row: ledger_selectors.LedgerRow, *, xlsx: bool = False) -> list:
         entry.sequence,
         entry.effective_date,
         choice_label(EntryKind, entry.kind),
-        " / ".join(choice_label(Category, code) for code in row.categories),
-        " ".join(row.categories),
+        " / ".join(choice_label(Category, code) for code in row.categories),  # names, never codes
         cell_text(row.counterparty, xlsx=xlsx),
         cell_text(entry.memo, xlsx=xlsx),
         _yuan(row.cash_fen),

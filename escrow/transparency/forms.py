@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.periods import previous_quarter
+from escrow.models import CORRECTION_REASON_MAX_CHARS
 
 QUARTER_CHOICES = [
     (1, _("Q1 (January–March)")),
@@ -64,6 +65,12 @@ class ReasonForm(ConfirmedForm):
 
 class CorrectForm(ReasonForm):
     id_prefix = "correct"
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=CORRECTION_REASON_MAX_CHARS,
+        help_text=_("Published with the correction for anyone to read; no personal details."),
+    )
     confirm_label = _(
         "Issue a corrected version. This version stays visible, marked as superseded, "
         "and the reason is published with the correction."

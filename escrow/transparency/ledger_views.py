@@ -23,9 +23,20 @@ from escrow.ledger.serializers import (
     choice_label,
 )
 from escrow.models import AccountKind, Category, EntryKind
+from escrow.payouts import selectors as payout_selectors
 from escrow.transparency import ledger_selectors
 
-FILTER_PARAMS = ("date_from", "date_to", "category", "direction", "q", "kind", "account")
+FILTER_PARAMS = (
+    "date_from",
+    "date_to",
+    "category",
+    "direction",
+    "q",
+    "kind",
+    "account",
+    "amount_min",
+    "amount_max",
+)
 PAGE_SIZE = 20  # a phone screen or two
 
 
@@ -178,6 +189,33 @@ def form_errors(query) -> dict[str, list[str]]:
     return {name: [str(m) for m in messages] for name, messages in query.errors.items()}
 
 
+def _budget_context(compound, year: int) -> dict:
+    """The year's necessary-cost budget against the ledger (escrow.payouts.selectors)."""
+    report = payout_selectors.budget_vs_actual(compound, year)
+
+    def rows(items, label):
+        return [
+            {
+                "key": r.key,
+                "label": label(r.key),
+                "budget": format_yuan(r.budget_fen),
+                "actual": format_yuan(r.actual_fen),
+                "difference": format_yuan(r.difference_fen),
+            }
+            for r in items
+        ]
+
+    return {
+        "year": year,
+        "approved": report.budget is not None,
+        "months": rows(report.months, lambda key: key),
+        "categories": rows(report.categories, lambda key: choice_label(Category, key)),
+        "budget_total": format_yuan(report.budget_total),
+        "actual_total": format_yuan(report.actual_total),
+        "actual_total_fen": report.actual_total,
+    }
+
+
 @login_required
 def ledger_page(request, slug):
     """The members' view of the escrow ledger: balances for every member; for those who
@@ -211,6 +249,8 @@ def ledger_page(request, slug):
         "entries": [],
         "totals": None,
     }
+    if can_read_entries:
+        context["budget"] = _budget_context(compound, timezone.localdate().year)
     status = 200
     if can_read_entries:
         query = filter_query(request, compound)

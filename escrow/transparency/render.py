@@ -165,17 +165,19 @@ def render_csv(document: dict) -> bytes:
     out.writerow([])
 
     out.writerow([_("Summary")])
-    out.writerow([_("Line"), _("Account"), _("Category"), _("Category code"), amount])
-    out.writerow([_("Opening balance"), "", "", "", _yuan(document["opening_balance"])])
+    # Category names, never the chart's codes (the JSON file carries those for the verifier);
+    # the account number stays, to match the ledger export.
+    out.writerow([_("Line"), _("Account number"), _("Category"), amount])
+    out.writerow([_("Opening balance"), "", "", _yuan(document["opening_balance"])])
     for section, items, total_label, total_key in (
         (_("Income"), "income", _("Income total"), "income_total"),
         (_("Expenses"), "expenses", _("Expense total"), "expense_total"),
         (_("Other movements"), "other_movements", _("Other movements total"), "other_total"),
     ):
         for row in _category_rows(document.get(items, [])):
-            out.writerow([section, row.code, row.label, row.category, _yuan(row.amount)])
-        out.writerow([total_label, "", "", "", _yuan(document[total_key])])
-    out.writerow([_("Closing balance"), "", "", "", _yuan(document["closing_balance"])])
+            out.writerow([section, row.code, row.label, _yuan(row.amount)])
+        out.writerow([total_label, "", "", _yuan(document[total_key])])
+    out.writerow([_("Closing balance"), "", "", _yuan(document["closing_balance"])])
     out.writerow([])
 
     out.writerow([_("Expense items")])
@@ -184,12 +186,10 @@ def render_csv(document: dict) -> bytes:
             _("Entry"),
             _("Date"),
             _("Kind"),
-            _("Account"),
+            _("Account number"),
             _("Category"),
-            _("Category code"),
             _("Payout request"),
             _("Payout category"),
-            _("Payout category code"),
             _("Payee"),
             _("Purpose"),
             amount,
@@ -203,10 +203,8 @@ def render_csv(document: dict) -> bytes:
                 item.kind_label,
                 item.code,
                 item.label,
-                item.category,
                 "" if item.request is None else item.request,
                 item.payout_category_label,
-                item.payout_category,
                 _text(item.payee),
                 _text(item.purpose),
                 _yuan(item.amount),
@@ -238,15 +236,12 @@ def render_csv(document: dict) -> bytes:
 
     holds = document["open_holds"]
     out.writerow([_("Payouts on hold at the end of the quarter")])
-    out.writerow(
-        [_("Payout request"), _("Payout category"), _("Payout category code"), _("Submitted on"), amount]
-    )
+    out.writerow([_("Payout request"), _("Payout category"), _("Submitted on"), amount])
     for item in holds.get("items", []):
         out.writerow(
             [
                 item["request"],
                 _label(PayoutCategory, item.get("category")),
-                item.get("category", ""),
                 item.get("submitted_on", ""),
                 _yuan(item["amount"]),
             ]
@@ -254,7 +249,6 @@ def render_csv(document: dict) -> bytes:
     out.writerow(
         [
             _("Total on hold (%(count)s requests)") % {"count": holds["count"]},
-            "",
             "",
             "",
             _yuan(holds["amount"]),
@@ -349,7 +343,7 @@ def _context(document: dict, *, pdf: bool) -> dict:
         "expense_items": [
             (
                 f"#{item.entry} {item.date}",
-                f"{item.code} {item.label}",
+                item.label,
                 _payout_text(item),
                 format_yuan(item.amount),
             )

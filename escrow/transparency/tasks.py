@@ -28,7 +28,7 @@ def disclosures_build_due_task(today: str | None = None) -> list[int]:
 
 @shared_task(name="escrow.disclosures_sweep")
 def disclosures_sweep_task() -> list[int]:
-    """Every ten minutes: finish builds a killed worker left behind."""
+    """Every 30 seconds: finish builds a killed worker left behind (heartbeat stopped)."""
     return disclosures.disclosures_sweep()
 
 

@@ -76,5 +76,9 @@ def ledger_payout_trail(request, slug, pk):
         "attachments": attachments,
         "attachment_count": len(payout.attachments.all()),
         "may_open_files": may_open_files,
+        # The joint payment order names the signers: for those who may open the evidence.
+        "order_url": reverse("escrow:payout-order", kwargs={"slug": compound.slug, "pk": payout.pk})
+        if may_open_files
+        else "",
     }
     return render(request, "escrow/ledger/payout_trail.html", context)

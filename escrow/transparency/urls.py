@@ -4,7 +4,7 @@ detail, file downloads, officials' actions) and "where my fee went"."""
 
 from django.urls import path
 
-from escrow.transparency import exports, ledger_views, myfee_views, trail_views, views
+from escrow.transparency import exports, ledger_views, myfee_views, trail_views, verifier_views, views
 
 _ONE = "c/<slug:slug>/disclosures/<int:year>-Q<int:quarter>/v<int:version>/"
 
@@ -24,4 +24,6 @@ urlpatterns: list = [
     path(_ONE + "reopen/", views.books_reopen, name="disclosure-reopen"),
     path(_ONE + "<slug:name>.<slug:fmt>", views.disclosure_file, name="disclosure-file"),
     path("c/<slug:slug>/my-fee/", myfee_views.my_fee_page, name="my-fee"),
+    path("verify/", verifier_views.verifier_guide, name="verifier-guide"),
+    path("verify/verify_disclosure.py", verifier_views.verifier_download, name="verifier-download"),
 ]

@@ -37,6 +37,7 @@ from escrow.transparency.forms import (
     PublishForm,
     ReopenForm,
 )
+from escrow.transparency.verifier_views import verify_command
 
 # Shown on the page; the files hold every item.
 MAX_ITEMS_ON_PAGE = 500
@@ -269,6 +270,7 @@ def _render_detail(request, compound, standing, disclosure, *, forms=None, statu
         if disclosure.entry_count is not None
         else "",
         "json_url": file_url(disclosure, DisclosureFormat.JSON),
+        "verify_command": verify_command("disclosure.json", "ledger.jsonl"),
         # What the services would accept from this person now (is_newest: not corrected).
         "may_publish": official and is_newest and services.can_publish(disclosure, request.user),
         "may_correct": official and is_newest and services.can_correct(disclosure, request.user),

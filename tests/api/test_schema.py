@@ -271,6 +271,20 @@ ALL_OPERATIONS = [
     "street_dashboard",
     "street_flag_list",
     "street_flag_decide",
+    "disclosure_list",
+    "disclosure_request",
+    "disclosure_retrieve",
+    "disclosure_files",
+    "disclosure_publish",
+    "disclosure_correct",
+    "disclosure_reopen",
+    "budget_list",
+    "budget_create",
+    "budget_retrieve",
+    "budget_submit",
+    "budget_approve",
+    "budget_reject",
+    "budget_vs_actual",
 ]
 
 # (persona or "*", operation) → the escrow bug it shows; fixed in escrow (phase 2), when

@@ -236,12 +236,6 @@ def test_a_statement_row_dated_exactly_on_the_closed_through_day_names_the_date_
 # --------------------------------------------------------------------------- paying what was signed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="escrow bug (issue 11 item 4): payout_pay does not re-hash the request; an amount changed "
-    "in the database after the signatures is paid (¥14,000 against signatures for ¥14.00)",
-    raises=pytest.fail.Exception,  # "DID NOT RAISE": not a set-up error
-)
 def test_pay_refuses_a_request_whose_content_changed_after_the_signatures(money):
     w = money
     payout = _rechecked(w)
@@ -249,22 +243,24 @@ def test_pay_refuses_a_request_whose_content_changed_after_the_signatures(money)
     PayoutRequest.objects.filter(pk=payout.pk).update(amount_fen=payout.amount_fen * 2)
     with pytest.raises(ConflictError):
         payouts.payout_pay(
-            payout=payout, actor=w.chair, bank_reference="HB-1", payment_date=timezone.localdate()
+            payout=payout,
+            actor=w.chair,
+            bank_reference="HB-1",
+            payment_date=timezone.localdate(),
+            second_factor=_fresh(),
         )
     payout.refresh_from_db()
     assert payout.status == PayoutStatus.RECHECKED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="escrow bug (issue 11 item 4): ledger_verify does not check a paid payout's content hash "
-    "against its signatures and its ledger entry",
-    raises=AssertionError,
-)
 def test_verify_ledger_reports_a_paid_payout_whose_content_no_longer_matches_its_signatures(money):
     w = money
     payout = payouts.payout_pay(
-        payout=_rechecked(w), actor=w.chair, bank_reference="HB-2", payment_date=timezone.localdate()
+        payout=_rechecked(w),
+        actor=w.chair,
+        bank_reference="HB-2",
+        payment_date=timezone.localdate(),
+        second_factor=_fresh(),
     )
     assert ledger_verify(w.a).ok
     PayoutRequest.objects.filter(pk=payout.pk).update(payee_name="别人")
@@ -288,12 +284,6 @@ def _signed_post(secret: bytes, body: bytes):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="escrow bug (issue 11 item 6): a correctly signed webhook body with a NUL byte in "
-    "transaction_id answers 500 (PostgreSQL refuses NUL in text)",
-)
 def test_a_signed_webhook_with_a_nul_byte_is_refused_as_bad_input(money, webhook_secret):
     import json
 
@@ -309,11 +299,6 @@ def test_a_signed_webhook_with_a_nul_byte_is_refused_as_bad_input(money, webhook
     assert response.status_code == 400, response.content[:200]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="escrow bug (issue 11 item 6): a correctly signed, deeply nested JSON webhook body answers 500",
-)
 def test_a_signed_deeply_nested_webhook_body_is_refused_as_bad_input(money, webhook_secret):
     response = _signed_post(webhook_secret, b"[" * 100_000 + b"]" * 100_000)
     assert response.status_code == 400, response.content[:200]
@@ -322,12 +307,6 @@ def test_a_signed_deeply_nested_webhook_body_is_refused_as_bad_input(money, webh
 # --------------------------------------------------------------------------- unit statements (item 6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="escrow bug (issue 11 item 6): a resident asking for the statement of a unit of their "
-    "compound they do not own gets 403 from the API, but 404 for a missing unit (the page answers 404 for both)",
-)
 def test_another_owner_s_unit_statement_is_missing_like_a_missing_unit(money):
     from rest_framework.test import APIClient
 

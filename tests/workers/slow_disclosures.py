@@ -17,7 +17,11 @@ __all__ = ["app"]
 
 @worker_init.connect
 def _hang_before_the_pdf(**_kwargs):
+    from django.conf import settings
+
     from escrow.transparency.services import build as disclosures
+
+    settings.DISCLOSURE_HEARTBEAT_SECONDS = 1  # the test waits for a stale heartbeat: keep it short
 
     render = disclosures.render_file
 

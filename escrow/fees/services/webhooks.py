@@ -160,6 +160,9 @@ def parse_notification(payload) -> Notification:
         if not isinstance(value, str) or not value.strip():
             errors[name] = [_("Required (text).")]
             return ""
+        if "\x00" in value:  # PostgreSQL text cannot hold it; no provider sends one
+            errors[name] = [_("Must not contain a NUL character.")]
+            return ""
         if len(value.strip()) > limit:
             errors[name] = [_("At most %(n)s characters.") % {"n": limit}]
         return value.strip()

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.stepup import SecondFactor
 from common.attachments import read_checked
 from common.errors import ApplicationError, ConflictError, PermissionDeniedError
 from common.money import MAX_AMOUNT_FEN, format_yuan
@@ -24,6 +25,8 @@ from escrow.ledger.services import (
 )
 from escrow.models import (
     CATEGORY_EXPENSE_ACCOUNTS,
+    PAYEE_NAME_MAX_CHARS,
+    PURPOSE_MAX_CHARS,
     AttachmentKind,
     Category,
     EntryKind,
@@ -39,9 +42,11 @@ from escrow.payouts.services.rules import (
     _field_error,
     _lock,
     _raise_if,
+    check_second_factor,
     payout_content_hash,
     payout_edit_refusal,
     payout_payment_refusal,
+    payout_signed_content_problem,
     payout_withdraw_refusal,
 )
 
@@ -70,6 +75,7 @@ def payout_create(
     payee_company: PropertyCompany | None = None,
     resolution_number: str = "",
     resolution_date: dt.date | None = None,
+    resolution=None,
 ) -> PayoutRequest:
     """File a draft request (property staff). Nothing is held until it is submitted."""
     return _create(
@@ -84,6 +90,7 @@ def payout_create(
         payee_company=payee_company,
         resolution_number=resolution_number,
         resolution_date=resolution_date,
+        resolution=resolution,
     )
 
 
@@ -131,6 +138,7 @@ def _create(*, compound: Compound, actor, **fields) -> PayoutRequest:
         "payee_company",
         "resolution_number",
         "resolution_date",
+        "resolution",
     }
     unknown = set(fields) - known
     if unknown:
@@ -156,9 +164,20 @@ def _apply_fields(payout: PayoutRequest, **fields) -> None:
     payee_name = (fields["payee_name"] or "").strip()
     if not payee_name:
         raise _field_error("payee_name", _("payee_name: name the payee."))
+    if len(payee_name) > PAYEE_NAME_MAX_CHARS:
+        raise _field_error(
+            "payee_name", _("payee_name: at most %(n)s characters.") % {"n": PAYEE_NAME_MAX_CHARS}
+        )
     purpose = (fields["purpose"] or "").strip()
     if not purpose:
         raise _field_error("purpose", _("purpose: say what the money is for."))
+    if len(purpose) > PURPOSE_MAX_CHARS:
+        # Published in the ledger, the public trail and the disclosure: a page, not a book.
+        raise _field_error(
+            "purpose",
+            _("purpose: at most %(n)s characters (it is published for everyone to read).")
+            % {"n": PURPOSE_MAX_CHARS},
+        )
     payee_company = fields["payee_company"]
     if category == PayoutCategory.SETTLEMENT_RELEASE:
         # The settlement release always goes to the compound's own property company.
@@ -168,6 +187,17 @@ def _apply_fields(payout: PayoutRequest, **fields) -> None:
                 "category", _("category: this compound has no property company to release to.")
             )
     resolution_date = fields["resolution_date"]
+    resolution = fields.get("resolution")
+    if resolution is not None:
+        # A real resolution of this compound, adopted: its number and date are what the
+        # signatures bind (they are in the content hash).
+        citable = PayoutRequest.citable_resolutions(payout.compound).filter(pk=resolution.pk)
+        if resolution.compound_id != payout.compound_id or not citable.exists():
+            raise _field_error(
+                "resolution", _("resolution: not an adopted, published resolution of this compound.")
+            )
+        fields = {**fields, "resolution_number": resolution.number}
+        resolution_date = resolution.decided_on
     if resolution_date and resolution_date > timezone.localdate():
         raise _field_error("resolution_date", _("resolution_date: the date is in the future."))
     payee_account = fields["payee_account"]
@@ -181,13 +211,14 @@ def _apply_fields(payout: PayoutRequest, **fields) -> None:
         ) from None
     payout.category = category
     payout.expense_account = expense_account
-    payout.payee_name = payee_name[:100]
+    payout.payee_name = payee_name
     payout.payee_account_masked = payee_account
     payout.payee_company = payee_company
     payout.amount_fen = _clean_amount(fields["amount_fen"])
     payout.purpose = purpose
     payout.resolution_number = (fields["resolution_number"] or "").strip()[:60]
     payout.resolution_date = resolution_date
+    payout.resolution = resolution
 
 
 @transaction.atomic(durable=True)
@@ -207,6 +238,7 @@ def payout_update(*, payout: PayoutRequest, actor, **fields) -> PayoutRequest:
         "payee_company": payout.payee_company,
         "resolution_number": payout.resolution_number,
         "resolution_date": payout.resolution_date,
+        "resolution": payout.resolution,
     }
     unknown = set(fields) - set(current)
     if unknown:
@@ -276,7 +308,8 @@ def _submit(payout: PayoutRequest, *, actor) -> PayoutRequest:
             missing.append("resolution_number")
         if not payout.resolution_date:
             missing.append("resolution_date")
-        if AttachmentKind.MINUTES not in kinds:
+        # A cited resolution's minutes are published with its meeting; typed text needs a copy.
+        if AttachmentKind.MINUTES not in kinds and payout.resolution_id is None:
             missing.append("minutes")
         if missing:
             message = _(
@@ -343,9 +376,17 @@ def payout_withdraw(*, payout: PayoutRequest, actor, reason: str = "") -> Payout
 
 
 @transaction.atomic(durable=True)
-def payout_pay(*, payout: PayoutRequest, actor, bank_reference: str, payment_date: dt.date) -> PayoutRequest:
+def payout_pay(
+    *,
+    payout: PayoutRequest,
+    actor,
+    bank_reference: str,
+    payment_date: dt.date,
+    second_factor: SecondFactor | None,
+) -> PayoutRequest:
     """Record the bank transfer of a rechecked request: posts the ledger entry (expense ↔
-    escrow cash) and releases the hold, in one transaction. Paying twice is refused."""
+    escrow cash) and releases the hold, in one transaction. Paying twice is refused. Like
+    a signature, it needs a fresh second factor (TOTP or WebAuthn, step-up)."""
     bank_reference = (bank_reference or "").strip()
     if not bank_reference:
         raise _field_error("bank_reference", _("bank_reference: enter the bank transfer's reference."))
@@ -355,6 +396,13 @@ def payout_pay(*, payout: PayoutRequest, actor, bank_reference: str, payment_dat
         raise _field_error("payment_date", _("payment_date: give the transfer's date (not in the future)."))
     payout = _lock(payout)
     _raise_if(payout_payment_refusal(payout, actor))
+    if payout_signed_content_problem(payout) is not None:
+        # Only possible by bypassing the services (a row changed in the database after the
+        # signatures): pay nothing that was not signed as it stands.
+        raise ConflictError(
+            _("The request's content no longer matches what its signatures approved; it cannot be paid.")
+        )
+    proof = check_second_factor(second_factor)
     if payout.submitted_at and payment_date < timezone.localtime(payout.submitted_at).date():
         raise _field_error("payment_date", _("payment_date: before the request was submitted."))
     if PayoutRequest.objects.filter(compound=payout.compound, bank_reference=bank_reference).exists():
@@ -402,7 +450,12 @@ def payout_pay(*, payout: PayoutRequest, actor, bank_reference: str, payment_dat
         obj=payout,
         compound=payout.compound,
         before={"status": PayoutStatus.RECHECKED},
-        after={"status": payout.status, "entry": result.entry.sequence, "bank_reference": bank_reference},
+        after={
+            "status": payout.status,
+            "entry": result.entry.sequence,
+            "bank_reference": bank_reference,
+            "second_factor": proof.method,
+        },
     )
     _notify_applicant(payout, _("Payout #%(n)s has been paid") % {"n": payout.pk})
     return payout

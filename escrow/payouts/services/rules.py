@@ -52,24 +52,12 @@ def _field_error(field: str, message: str, cls=PayoutError) -> ApplicationError:
 
 def payout_content_hash(payout: PayoutRequest) -> str:
     """What every signature binds: amount, payee, category and the attachments' hashes."""
-    body = {
-        "compound": payout.compound_id,
-        "request": payout.pk,
-        "category": payout.category,
-        "expense_account": payout.expense_account,
-        "payee_name": payout.payee_name,
-        "payee_account": payout.payee_account_masked,
-        "payee_company": payout.payee_company_id,
-        "amount_fen": payout.amount_fen,
-        "purpose": payout.purpose,
-        "resolution": [
-            payout.resolution_number,
-            payout.resolution_date.isoformat() if payout.resolution_date else None,
-        ],
-        "attachments": sorted(payout.attachments.values_list("sha256", flat=True)),
-    }
-    raw = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    return hashlib.sha256(raw).hexdigest()
+    return payout.compute_content_hash()
+
+
+def payout_signed_content_problem(payout: PayoutRequest) -> str | None:
+    """None when the request's content, re-hashed now, is what every signature bound."""
+    return payout.signed_content_problem()
 
 
 def budget_content_hash(budget: NecessaryCostBudget) -> str:

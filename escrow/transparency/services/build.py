@@ -9,10 +9,11 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import threading
 
 from celery import current_app
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -43,6 +44,29 @@ logger = logging.getLogger(__name__)
 
 
 CLAIM_LEASE = dt.timedelta(minutes=10)
+
+# The running build touches ``heartbeat_at`` every HEARTBEAT_EVERY; a build whose heartbeat
+# is older than HEARTBEAT_STALE (its worker died) is taken over by the sweep (every 30 s),
+# so a killed build resumes within a minute. The lease still ends a build that is alive
+# but makes no progress.
+HEARTBEAT_EVERY = dt.timedelta(seconds=5)
+HEARTBEAT_STALE = dt.timedelta(seconds=20)
+
+
+def heartbeat_every() -> float:
+    return float(getattr(settings, "DISCLOSURE_HEARTBEAT_SECONDS", HEARTBEAT_EVERY.total_seconds()))
+
+
+def heartbeat_stale() -> dt.timedelta:
+    seconds = getattr(settings, "DISCLOSURE_HEARTBEAT_STALE_SECONDS", None)
+    return dt.timedelta(seconds=seconds) if seconds is not None else HEARTBEAT_STALE
+
+
+def _abandoned(now: dt.datetime) -> Q:
+    """A build left behind: its heartbeat stopped, or it made no progress for the lease."""
+    return Q(status=DisclosureStatus.BUILDING) & (
+        Q(heartbeat_at__lt=now - heartbeat_stale()) | Q(claimed_at__lt=now - CLAIM_LEASE)
+    )
 
 
 # A build that keeps failing is reported after this many attempts and given up after MAX.
@@ -81,12 +105,13 @@ def disclosure_ensure(*, compound: Compound, year: int, quarter: int, actor=None
 
 def _claim(disclosure_id: int, now: dt.datetime) -> int | None:
     """Take the build; the new ``attempts`` value is this run's token, None if busy or done."""
-    stale = now - CLAIM_LEASE
     with transaction.atomic():
         taken = Disclosure.objects.filter(
-            Q(status=DisclosureStatus.PENDING) | Q(status=DisclosureStatus.BUILDING, claimed_at__lt=stale),
+            Q(status=DisclosureStatus.PENDING) | _abandoned(now),
             pk=disclosure_id,
-        ).update(status=DisclosureStatus.BUILDING, claimed_at=now, attempts=F("attempts") + 1)
+        ).update(
+            status=DisclosureStatus.BUILDING, claimed_at=now, heartbeat_at=now, attempts=F("attempts") + 1
+        )
         if not taken:
             return None
         return Disclosure.objects.values_list("attempts", flat=True).get(pk=disclosure_id)
@@ -194,12 +219,49 @@ def _render_missing(disclosure_id: int, token: int, after_file=None) -> None:
             after_file(fmt)
 
 
+class _Heartbeat:
+    """A daemon thread that touches the claimed build's ``heartbeat_at`` every few seconds
+    (on its own database connection) until the build ends; it dies with the worker."""
+
+    def __init__(self, disclosure_id: int, token: int):
+        self.disclosure_id, self.token = disclosure_id, token
+        self.every = heartbeat_every()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"disclosure-{disclosure_id}-heartbeat", daemon=True
+        )
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self.every):
+                try:
+                    if not _mine(self.disclosure_id, self.token).update(heartbeat_at=timezone.now()):
+                        return  # taken over or finished: nothing left to keep alive
+                except Exception:  # a failed beat only risks an early takeover
+                    logger.exception("disclosure %s: heartbeat failed", self.disclosure_id)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.every + 10)
+
+
 def disclosure_build(disclosure_id: int, *, after_file=None) -> Disclosure | None:
     """Run (or continue) the build of one disclosure; None if another run holds it or it
     is already built. ``after_file`` is a test hook called after each committed file."""
     token = _claim(disclosure_id, timezone.now())
     if token is None:
         return None
+    with _Heartbeat(disclosure_id, token):
+        return _build_claimed(disclosure_id, token, after_file)
+
+
+def _build_claimed(disclosure_id: int, token: int, after_file) -> Disclosure | None:
     try:
         _freeze(disclosure_id, token)
         _render_missing(disclosure_id, token, after_file=after_file)
@@ -252,12 +314,12 @@ def disclosures_build_due(*, today: dt.date | None = None) -> list[int]:
 
 def disclosures_sweep(*, now: dt.datetime | None = None) -> list[int]:
     """Requeue builds that a killed worker left behind: pending for over a minute, or
-    building with a claim older than the lease."""
+    building with a stopped heartbeat (or a claim older than the lease)."""
     now = now or timezone.now()
     ids = list(
         Disclosure.objects.filter(
             Q(status=DisclosureStatus.PENDING, created_at__lt=now - dt.timedelta(minutes=1))
-            | Q(status=DisclosureStatus.BUILDING, claimed_at__lt=now - CLAIM_LEASE),
+            | _abandoned(now),
             attempts__lt=MAX_BUILD_ATTEMPTS,
         )
         .order_by("pk")

@@ -16,6 +16,7 @@ from communities.permissions import Capability, standing_in
 from communities.selectors import users_with_roles
 from escrow.ledger.services import lock_escrow_account
 from escrow.models import (
+    CORRECTION_REASON_MAX_CHARS,
     Disclosure,
     DisclosureStatus,
     EscrowAccount,
@@ -195,6 +196,11 @@ def disclosure_correct(*, disclosure: Disclosure, reason: str, actor) -> Disclos
         raise DisclosureError(
             _("reason: say what the correction changes and why."), extra={"fields": {"reason": []}}
         )
+    if len(reason) > CORRECTION_REASON_MAX_CHARS:
+        message = _("reason: at most %(n)s characters (it is published with the correction).") % {
+            "n": CORRECTION_REASON_MAX_CHARS
+        }
+        raise DisclosureError(message, extra={"fields": {"reason": [message]}})
     disclosure = _locked(disclosure)
     refusal = disclosure_correct_refusal(disclosure, actor)
     if refusal is not None:

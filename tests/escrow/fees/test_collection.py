@@ -138,4 +138,4 @@ def test_arrears_list_and_statement_in_the_api(escrow_world):
     assert statement["arrears_fen"] == 3 * 10740 - 15740
     assert [line["kind"] for line in statement["lines"]] == ["bill", "payment", "bill", "payment", "bill"]
     page = client.get(reverse("escrow:arrears", args=[w.a.slug]))
-    assert "2栋-1-101" in page.content.decode()
+    assert "2栋1单元101" in page.content.decode()

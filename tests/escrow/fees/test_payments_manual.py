@@ -144,7 +144,7 @@ def test_the_page_records_a_payment_by_unit_reference(escrow_world):
     client = client_for(w.official)
     page = client.get(url)
     assert page.status_code == 200
-    assert "1栋-1-101" in page.content.decode()  # offered in the unit list
+    assert "1栋1单元101" in page.content.decode()  # offered in the unit list, by its label
 
     response = client.post(
         url,

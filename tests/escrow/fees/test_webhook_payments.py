@@ -192,6 +192,26 @@ def test_a_body_that_is_not_json_is_refused(escrow_world, webhook_secret, client
     assert webhook_post(client, b"not json").status_code == 400
 
 
+@pytest.mark.parametrize("field", ["transaction_id", "unit", "compound"])
+def test_a_signed_body_with_a_nul_byte_answers_400_in_the_api_shape(
+    escrow_world, webhook_secret, client, field
+):
+    w = escrow_world
+    body = _body(w)
+    body[field] = body[field][:3] + "\x00" + body[field][3:]
+    before = counts()
+    response = webhook_post(client, body)
+    assert response.status_code == 400
+    assert response.json()["extra"]["fields"] == {field: ["Must not contain a NUL character."]}
+    assert counts() == before
+
+
+def test_a_signed_deeply_nested_body_answers_400_in_the_api_shape(escrow_world, webhook_secret, client):
+    response = webhook_post(client, b"[" * 100_000 + b"]" * 100_000)
+    assert response.status_code == 400
+    assert response.json()["message"] == "The body is nested too deeply."
+
+
 def test_the_unit_reference_tolerates_case_and_full_width_only(escrow_world, webhook_secret, client):
     w = escrow_world
     assert (

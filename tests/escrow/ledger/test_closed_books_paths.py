@@ -26,7 +26,7 @@ from tests.escrow.fees.helpers import (
     row,
     webhook_post,
 )
-from tests.escrow.payouts.helpers import file_payout, prepare, walk
+from tests.escrow.payouts.helpers import file_payout, fresh, prepare, walk
 
 pytestmark = pytest.mark.django_db
 CLOSED = dt.date(2026, 3, 31)
@@ -118,7 +118,11 @@ def test_paying_a_payout_into_a_closed_period_names_payment_date(world, settings
     close(world.a, yesterday)
     with pytest.raises(PeriodClosedError) as exc_info:
         payout_services.payout_pay(
-            payout=payout, actor=world.chair, bank_reference="B1", payment_date=yesterday
+            payout=payout,
+            actor=world.chair,
+            bank_reference="B1",
+            payment_date=yesterday,
+            second_factor=fresh(),
         )
     assert list(exc_info.value.extra["fields"]) == ["payment_date"]
     payout.refresh_from_db()

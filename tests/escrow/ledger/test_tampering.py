@@ -4,6 +4,7 @@ append-only trigger switched off by a superuser on PostgreSQL — are found by
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from contextlib import contextmanager
 
@@ -14,7 +15,7 @@ from django.db import connection
 from escrow.ledger.hashing import entry_hash
 from escrow.ledger.selectors import chain_head
 from escrow.ledger.verification import ledger_verify
-from escrow.models import EscrowAccount, JournalEntry, JournalLine
+from escrow.models import Disclosure, DisclosureStatus, EscrowAccount, JournalEntry, JournalLine
 from tests.escrow.ledger.helpers import check_deferred_constraints, open_escrow, pay_in, pay_out
 
 TRIGGERS = {
@@ -121,21 +122,21 @@ def test_a_rehashed_entry_breaks_the_next_link(ledgers):
     assert "entry #3 does not link to the previous entry's hash" in output
 
 
-def test_a_rewritten_chain_no_longer_matches_the_published_head(ledgers):
-    """An attacker who rewrites every later hash and the head gets a ledger that verifies
-    on its own — which is why disclosures publish the chain head."""
-    a = ledgers.a
-    published = chain_head(a).head_hash
-    entries = list(JournalEntry.objects.filter(compound=a, sequence__gte=2).order_by("sequence"))
+def _rewrite_chain_from(compound, sequence: int) -> str:
+    """The table owner's full rewrite: entry ``sequence``'s memo changed, every later hash
+    and link recomputed, the cached head moved. Returns the new head."""
+    entries = list(
+        JournalEntry.objects.filter(compound=compound, sequence__gte=sequence).order_by("sequence")
+    )
     with append_only_off() as cursor:
-        prev = JournalEntry.objects.get(compound=a, sequence=1).hash
+        prev = JournalEntry.objects.get(compound=compound, sequence=sequence - 1).hash
         for entry in entries:
-            memo = entry.memo + "*" if entry.sequence == 2 else entry.memo
+            memo = entry.memo + "*" if entry.sequence == sequence else entry.memo
             lines = [
                 (line.account.code, line.side, line.amount) for line in entry.lines.select_related("account")
             ]
             digest = entry_hash(
-                compound_id=a.pk,
+                compound_id=compound.pk,
                 sequence=entry.sequence,
                 kind=entry.kind,
                 memo=memo,
@@ -149,9 +150,68 @@ def test_a_rewritten_chain_no_longer_matches_the_published_head(ledgers):
                 [memo, prev, digest, entry.pk],
             )
             prev = digest
-        cursor.execute("UPDATE escrow_escrowaccount SET head_hash = %s WHERE compound_id = %s", [prev, a.pk])
+        cursor.execute(
+            "UPDATE escrow_escrowaccount SET head_hash = %s WHERE compound_id = %s", [prev, compound.pk]
+        )
+    return prev
+
+
+def _published(compound, *, entry_count: int, head_hash: str, status=DisclosureStatus.PUBLISHED):
+    return Disclosure.objects.create(
+        compound=compound,
+        year=2026,
+        quarter=1,
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 3, 31),
+        status=status,
+        entry_count=entry_count,
+        head_hash=head_hash,
+    )
+
+
+def test_a_rewritten_chain_verifies_on_its_own_without_a_published_head(ledgers):
+    """An attacker who rewrites every later hash and the head gets a ledger that verifies
+    on its own — which is why disclosures publish the chain head."""
+    a = ledgers.a
+    published = chain_head(a).head_hash
+    _rewrite_chain_from(a, 2)
     assert ledger_verify(a).ok
     assert chain_head(a).head_hash != published
+
+
+def test_a_full_rewrite_by_the_table_owner_is_caught_by_a_published_disclosure_s_head(ledgers):
+    a = ledgers.a
+    after_4 = JournalEntry.objects.get(compound=a, sequence=4).hash
+    _published(a, entry_count=4, head_hash=after_4)
+    assert ledger_verify(a).ok
+    _rewrite_chain_from(a, 3)
+    message, output = verify_fails("--compound", a.slug)
+    assert message == f"Ledger verification failed: {a.slug} (#4)"
+    assert "published disclosure 2026Q1 v1: the chain's head after 4 entries was" in output
+    assert "(history rewritten after publication)" in output
+
+
+def test_a_rewrite_after_the_published_head_is_not_blamed_on_it(ledgers):
+    a = ledgers.a
+    _published(a, entry_count=4, head_hash=JournalEntry.objects.get(compound=a, sequence=4).hash)
+    _rewrite_chain_from(a, 5)  # entry 5 came after the disclosure: nothing published covers it
+    assert ledger_verify(a).ok
+
+
+def test_an_unpublished_disclosure_s_head_binds_nothing(ledgers):
+    a = ledgers.a
+    _published(a, entry_count=4, head_hash="0" * 64, status=DisclosureStatus.READY)
+    assert ledger_verify(a).ok
+
+
+def test_a_truncated_chain_misses_the_published_head(ledgers):
+    a = ledgers.a
+    _published(a, entry_count=5, head_hash=JournalEntry.objects.get(compound=a, sequence=5).hash)
+    with append_only_off() as cursor:
+        cursor.execute("DELETE FROM escrow_journalline WHERE entry_id = %s", [entry_id(a, 5)])
+        cursor.execute("DELETE FROM escrow_journalentry WHERE id = %s", [entry_id(a, 5)])
+    result = ledger_verify(a)
+    assert any("the journal no longer has entry #5" in p for p in result.problems)
 
 
 def test_a_deleted_entry_is_named(ledgers):

@@ -107,6 +107,7 @@ def walk(world, payout, *, to: str) -> PayoutRequest:
         actor=world.chair,
         bank_reference=f"HBBANK-{payout.pk:08d}",
         payment_date=timezone.localdate(),
+        second_factor=fresh(),
     )
 
 

@@ -164,6 +164,8 @@ def test_staff_file_upload_and_submit_through_the_api(pw, api):
         ({"category": "bribe"}, "category"),
         ({"payee_account": "123"}, "payee_account"),
         ({"purpose": ""}, "purpose"),
+        ({"purpose": "修" * 501}, "purpose"),
+        ({"payee_name": "某" * 101}, "payee_name"),
         ({"expense_account": "nc_staff"}, "expense_account"),
     ],
 )
@@ -216,6 +218,13 @@ def test_the_whole_workflow_through_the_api(pw, api):
     assert_error(
         api.post(u("payout-pay", pw, payout), {"bank_reference": "", "payment_date": "x"}, format="json"), 400
     )
+    unproven = api.post(
+        u("payout-pay", pw, payout),
+        {"bank_reference": "HB-API-1", "payment_date": timezone.localdate().isoformat()},
+        format="json",
+    )  # recording the payment is behind step-up, like a signature
+    assert assert_error(unproven, 403)["extra"] == {"step_up": True}
+    set_auth_records(api, pw.official, [{"method": "mfa", "type": "totp", "at": time.time()}])
     paid = api.post(
         u("payout-pay", pw, payout),
         {"bank_reference": "HB-API-1", "payment_date": timezone.localdate().isoformat()},

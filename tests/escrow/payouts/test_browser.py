@@ -99,6 +99,7 @@ def test_a_payout_from_filing_to_the_joint_payment_order(journey, browser, live_
         "committee": enrol_totp(w.committee, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PX2"),
         "committee2": enrol_totp(w.committee2, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PX3"),
         "official": enrol_totp(w.official, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PX4"),
+        "chair": enrol_totp(w.chair, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PX5"),
     }
 
     # 1. Staff file the request with a real PDF invoice.
@@ -140,8 +141,9 @@ def test_a_payout_from_filing_to_the_joint_payment_order(journey, browser, live_
     payout.refresh_from_db()
     assert payout.status == PayoutStatus.RECHECKED
 
-    # 4. The chair records the bank transfer.
-    context, page = _session_without_second_factor(browser, live_server, w.chair)
+    # 4. The chair records the bank transfer (behind step-up like a signature: the
+    #    log-in's TOTP is fresh, so no detour).
+    context, page = _logged_in_by_password(browser, live_server, w.chair, totp_secret=secrets["chair"])
     page.goto(detail)
     page.click("#pay")
     page.fill("input[name=bank_reference]", "HBXA20260315000123")

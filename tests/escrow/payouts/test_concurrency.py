@@ -103,6 +103,7 @@ def test_twenty_racing_signers_and_payers_make_one_transition_per_step_and_one_p
                 actor=user,
                 bank_reference=reference,
                 payment_date=timezone.localdate(),
+                second_factor=fresh(),
             ).status
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 from django.urls import reverse
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from communities import services as community_services
+from communities.models import AuditEvent
 from escrow.models import PayoutAttachment, PayoutRequest, PayoutSignature, PayoutStatus
 from escrow.payouts import services
 from tests.escrow.payouts.helpers import (
@@ -49,16 +50,17 @@ def login(client, user):
 @pytest.mark.parametrize(
     ("persona", "codes"),
     [
-        # list, inbox, mine, new, detail
+        # list, inbox, mine, new, detail. A compound one cannot enter is missing (404); a
+        # member whose role lacks the capability is told so (403, CapabilityDenied).
         ("anonymous", (302, 302, 302, 302, 302)),
         ("stranger", (404, 404, 404, 404, 404)),
         ("outsider", (404, 404, 404, 404, 404)),
-        ("steward", (404, 404, 404, 404, 404)),
-        ("resident", (200, 200, 200, 404, 200)),
+        ("steward", (403, 403, 403, 403, 403)),
+        ("resident", (200, 200, 200, 403, 200)),
         ("staff", (200, 200, 200, 200, 200)),
-        ("committee", (200, 200, 200, 404, 200)),
-        ("official", (200, 200, 200, 404, 200)),
-        ("street_admin", (200, 200, 200, 404, 200)),
+        ("committee", (200, 200, 200, 403, 200)),
+        ("official", (200, 200, 200, 403, 200)),
+        ("street_admin", (200, 200, 200, 403, 200)),
     ],
 )
 def test_pages_answer_by_role(pw, client, persona, codes):
@@ -330,9 +332,11 @@ def test_evidence_is_served_only_through_the_checked_view(pw, client, settings):
     assert "发票" not in attachment.file.name  # stored under a random name
     assert client.get(f"/media/{attachment.file.name}").status_code == 404
     assert client.get(f"/{attachment.file.name}").status_code == 404
-    for outsider in (pw.outsider, pw.steward, pw.stranger):
+    for outsider in (pw.outsider, pw.stranger):
         login(client, outsider)
         assert client.get(download).status_code == 404
+    login(client, pw.steward)  # a member whose role may not see payouts is told so
+    assert client.get(download).status_code == 403
     client.logout()
     assert client.get(download).status_code == 302
     other = file_payout(pw)
@@ -353,11 +357,17 @@ def _reauth_target(response) -> str:
 def test_without_an_authenticator_the_signer_is_sent_to_enrol(pw, client):
     payout = file_payout(pw)
     login(client, pw.committee)
-    response = client.get(url("payout-sign", pw, payout), follow=False)
+    sign = url("payout-sign", pw, payout)
+    response = client.get(sign, follow=False)
     assert response.status_code == 302
-    assert response["Location"] == reverse("mfa_activate_totp")
+    # …and brought back to the request afterwards (accounts.mfa_return keeps ``next``).
+    assert response["Location"] == reverse("mfa_activate_totp") + "?" + urlencode({"next": sign})
     messages = [str(m) for m in response.wsgi_request._messages]
     assert any("authenticator app" in m for m in messages)
+    client.get(response["Location"])
+    from accounts.mfa_return import return_url
+
+    assert return_url(client.get(reverse("mfa_activate_totp")).wsgi_request) == sign
 
 
 @pytest.mark.parametrize(
@@ -470,7 +480,17 @@ def test_the_chair_records_the_payment_once(pw, client):
     assert client.get(pay)["Location"] == url("payout-detail", pw, payout)
     login(client, pw.chair)
     assert 'id="pay"' in client.get(url("payout-detail", pw, payout)).content.decode()
-    assert client.get(pay).status_code == 200
+    # Behind step-up, like a signature: no authenticator yet → set it up, and come back here.
+    assert client.get(pay)["Location"] == reverse("mfa_activate_totp") + "?" + urlencode({"next": pay})
+    enrol_totp(pw.chair)
+    typed = {"bank_reference": "HB-20260301-7", "payment_date": timezone.localdate().isoformat()}
+    detour = client.post(pay, typed)  # what was typed survives the detour through the code form
+    assert detour["Location"] == reverse("mfa_reauthenticate") + "?" + urlencode({"next": pay})
+    assert not PayoutRequest.objects.filter(pk=payout.pk, status=PayoutStatus.PAID).exists()
+    set_auth_records(client, pw.chair, [{"method": "mfa", "type": "totp", "at": time.time()}])
+    shown = client.get(pay)
+    assert shown.status_code == 200
+    assert shown.context["form"].initial == typed
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
     assert (
         "payment_date"
@@ -487,10 +507,25 @@ def test_the_chair_records_the_payment_once(pw, client):
         pw.chair,
     )
     login(client, pw.official)
+    set_auth_records(client, pw.official, [{"method": "mfa", "type": "totp", "at": time.time()}])
     again = client.post(pay, {"bank_reference": "HB-OTHER", "payment_date": timezone.localdate().isoformat()})
     assert again.status_code == 302
     payout.refresh_from_db()
     assert payout.bank_reference == "HB-20260301-7"
+    event = AuditEvent.objects.get(action="payout.pay", object_id=str(payout.pk))
+    assert event.after["second_factor"] == "totp"
+
+
+def test_a_stale_second_factor_sends_the_payer_back_through_the_code_form(pw, client):
+    payout = walk(pw, file_payout(pw), to="rechecked")
+    pay = url("payout-pay", pw, payout)
+    enrol_totp(pw.chair)
+    login(client, pw.chair)
+    set_auth_records(client, pw.chair, [{"method": "mfa", "type": "totp", "at": time.time() - 301}])
+    response = client.post(pay, {"bank_reference": "HB-9", "payment_date": timezone.localdate().isoformat()})
+    assert response["Location"].startswith(reverse("mfa_reauthenticate"))
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.RECHECKED
 
 
 def test_paying_before_the_recheck_is_refused_on_the_page(pw, client):
@@ -534,7 +569,11 @@ def test_the_notification_inbox_and_the_unread_count(pw, client):
     assert inbox.status_code == 200
     item = Notification.objects.get(user=pw.committee)
     assert item.title in inbox.content.decode()
-    opened = client.get(reverse("notification-open", args=[item.pk]))
+    followed = client.get(reverse("notification-open", args=[item.pk]))  # a GET changes nothing
+    assert followed["Location"] == url("payout-detail", pw, payout)
+    item.refresh_from_db()
+    assert item.read_at is None
+    opened = client.post(reverse("notification-open", args=[item.pk]))  # opening it from the inbox
     assert opened["Location"] == url("payout-detail", pw, payout)
     item.refresh_from_db()
     assert item.read_at is not None
@@ -598,3 +637,14 @@ def test_a_person_of_the_property_company_is_not_offered_the_payment(pw, client)
     response = client.get(url("payout-pay", pw, payout))
     assert response.status_code == 302
     assert isinstance(services.payout_payment_refusal(payout, pw.chair), services.SegregationError)
+
+
+def test_the_form_warns_that_the_purpose_is_public_and_caps_it(pw, client):
+    login(client, pw.staff)
+    page = client.get(url("payout-new", pw)).content.decode()
+    assert "This text is public: it is published in the ledger, the payment trail and the" in page
+    assert 'maxlength="500"' in page
+    response = client.post(url("payout-new", pw), _form(invoices=[pdf()], purpose="修" * 501))
+    assert response.status_code == 200
+    assert "purpose" in response.context["form"].errors
+    assert not PayoutRequest.objects.exists()

@@ -122,8 +122,10 @@ def test_there_is_no_order_before_payment_nor_for_outsiders(pw, client):
     )
     paid = walk(pw, file_payout(pw), to="paid")
     order = reverse("escrow:payout-order", kwargs={"slug": pw.a.slug, "pk": paid.pk})
-    for outsider in (pw.outsider, pw.steward, pw.stranger):
+    for outsider in (pw.outsider, pw.stranger):
         client.force_login(outsider, backend="django.contrib.auth.backends.ModelBackend")
         assert client.get(order).status_code == 404
+    client.force_login(pw.steward, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(order).status_code == 403  # a member whose role may not see payouts
     client.logout()
     assert client.get(order).status_code == 302

@@ -19,6 +19,7 @@ from tests.escrow.payouts.helpers import (
     approve,
     enrol_totp,
     file_payout,
+    fresh,
     prepare,
     totp_code,
     walk,
@@ -116,7 +117,11 @@ def test_people_of_the_payee_company_do_not_record_its_payment(pw):
     )
     with pytest.raises(services.SegregationError):
         services.payout_pay(
-            payout=payout, actor=pw.chair, bank_reference="HB-7", payment_date=timezone.localdate()
+            payout=payout,
+            actor=pw.chair,
+            bank_reference="HB-7",
+            payment_date=timezone.localdate(),
+            second_factor=fresh(),
         )
 
 
@@ -183,6 +188,35 @@ def test_signing_without_a_fresh_strong_second_factor_is_refused(pw, proof):
     with pytest.raises(services.StepUpRequiredError):
         services.payout_reject(payout=payout, actor=pw.committee, second_factor=proof, reason="no")
     assert _signature_count(payout) == 0
+
+
+@pytest.mark.parametrize(
+    "proof",
+    [
+        pytest.param(None, id="no-second-factor"),
+        pytest.param(SecondFactor("recovery_codes", timezone.now()), id="recovery-code"),
+        pytest.param(SecondFactor("password", timezone.now()), id="password"),
+        pytest.param("stale", id="totp-older-than-5-minutes"),
+    ],
+)
+def test_recording_a_payment_without_a_fresh_strong_second_factor_is_refused(pw, proof):
+    from escrow.models import EntryKind, JournalEntry
+
+    if proof == "stale":
+        proof = SecondFactor("totp", timezone.now() - dt.timedelta(minutes=5, seconds=1))
+    payout = walk(pw, file_payout(pw), to="rechecked")
+    with pytest.raises(services.StepUpRequiredError) as exc:
+        services.payout_pay(
+            payout=payout,
+            actor=pw.chair,
+            bank_reference="HB-1",
+            payment_date=timezone.localdate(),
+            second_factor=proof,
+        )
+    assert exc.value.extra == {"step_up": True}
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.RECHECKED
+    assert not JournalEntry.objects.filter(kind=EntryKind.PAYOUT).exists()
 
 
 @pytest.mark.parametrize("method", ["totp", "webauthn"])

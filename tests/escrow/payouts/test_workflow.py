@@ -89,7 +89,11 @@ def test_it_walks_draft_submitted_reviewed_rechecked_paid(pw):
     assert _holds(pw) == payout.amount_fen
 
     payout = services.payout_pay(
-        payout=payout, actor=pw.chair, bank_reference="HB-0001", payment_date=timezone.localdate()
+        payout=payout,
+        actor=pw.chair,
+        bank_reference="HB-0001",
+        payment_date=timezone.localdate(),
+        second_factor=fresh(),
     )
     assert payout.status == PayoutStatus.PAID
     assert payout.journal_entry.kind == EntryKind.PAYOUT
@@ -168,7 +172,11 @@ def test_it_refuses_to_pay_before_the_recheck(pw, to):
         payout = walk(pw, payout, to="reviewed")
     with pytest.raises(ConflictError):
         services.payout_pay(
-            payout=payout, actor=pw.chair, bank_reference="HB-1", payment_date=timezone.localdate()
+            payout=payout,
+            actor=pw.chair,
+            bank_reference="HB-1",
+            payment_date=timezone.localdate(),
+            second_factor=fresh(),
         )
     assert not JournalEntry.objects.filter(kind=EntryKind.PAYOUT).exists()
 
@@ -178,7 +186,11 @@ def test_it_refuses_to_pay_twice(pw):
     for reference in (payout.bank_reference, "HB-OTHER"):
         with pytest.raises(ConflictError):
             services.payout_pay(
-                payout=payout, actor=pw.official, bank_reference=reference, payment_date=timezone.localdate()
+                payout=payout,
+                actor=pw.official,
+                bank_reference=reference,
+                payment_date=timezone.localdate(),
+                second_factor=fresh(),
             )
     assert JournalEntry.objects.filter(kind=EntryKind.PAYOUT).count() == 1
     assert ledger_verify(pw.a).ok
@@ -193,6 +205,7 @@ def test_a_bank_reference_pays_one_request_only(pw):
             actor=pw.chair,
             bank_reference=first.bank_reference,
             payment_date=timezone.localdate(),
+            second_factor=fresh(),
         )
     assert "bank_reference" in exc.value.extra["fields"]
 
@@ -202,7 +215,11 @@ def test_only_the_chair_or_an_official_records_a_payment(pw):
     for person in (pw.committee, pw.staff, pw.resident, pw.street_admin):
         with pytest.raises(PermissionDeniedError):
             services.payout_pay(
-                payout=payout, actor=person, bank_reference="HB-9", payment_date=timezone.localdate()
+                payout=payout,
+                actor=person,
+                bank_reference="HB-9",
+                payment_date=timezone.localdate(),
+                second_factor=fresh(),
             )
     payout.refresh_from_db()
     assert payout.status == PayoutStatus.RECHECKED
@@ -275,6 +292,28 @@ def test_zero_negative_or_non_fen_amounts_are_refused(pw, tmp_path, amount):
         file_payout(pw, amount_fen=amount)
     assert "amount" in exc.value.extra["fields"]
     _nothing_written(pw, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("purpose", "修" * 501, "purpose: at most 500 characters (it is published for everyone to read)."),
+        ("payee_name", "某" * 101, "payee_name: at most 100 characters."),
+    ],
+)
+def test_published_free_text_has_a_ceiling(pw, tmp_path, field, value, message):
+    with pytest.raises(services.PayoutError) as exc:
+        file_payout(pw, **{field: value})
+    assert exc.value.extra["fields"] == {field: [message]}
+    _nothing_written(pw, tmp_path)
+    assert file_payout(pw, **{field: value[:-1]}).status == PayoutStatus.SUBMITTED  # at the ceiling
+
+
+def test_a_draft_update_keeps_the_ceiling(pw):
+    draft = file_payout(pw, submit=False)
+    with pytest.raises(services.PayoutError) as exc:
+        services.payout_update(payout=draft, actor=pw.staff, purpose="修" * 501)
+    assert list(exc.value.extra["fields"]) == ["purpose"]
 
 
 def test_a_missing_invoice_is_refused(pw, tmp_path):
@@ -590,3 +629,63 @@ def test_verify_ledger_passes_after_payouts(pw):
     out = StringIO()
     call_command("verify_ledger", compound=pw.a.slug, stdout=out)
     assert out.getvalue().startswith(f"OK   {pw.a.slug}: 3 entries")
+
+
+# --------------------------------------------------------------------------- paying what was signed (issue 11)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("amount_fen", 1_400_000), ("payee_account_masked", "6217 **** **** 9999 999"), ("purpose", "别的用途")],
+)
+def test_payment_re_hashes_the_content_and_posts_nothing_when_it_changed(pw, column, value):
+    payout = walk(pw, file_payout(pw, amount_fen=1_400), to="rechecked")
+    PayoutRequest.objects.filter(pk=payout.pk).update(**{column: value})
+    with pytest.raises(ConflictError, match="no longer matches what its signatures approved"):
+        services.payout_pay(
+            payout=payout,
+            actor=pw.chair,
+            bank_reference="HB-1",
+            payment_date=timezone.localdate(),
+            second_factor=fresh(),
+        )
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.RECHECKED
+    assert not JournalEntry.objects.filter(kind=EntryKind.PAYOUT).exists()
+
+
+def test_payment_refuses_when_the_stored_hash_was_rewritten_with_the_content(pw):
+    """Rewriting the request's own hash too does not help: the signatures bound the old one."""
+    payout = walk(pw, file_payout(pw, amount_fen=1_400), to="rechecked")
+    PayoutRequest.objects.filter(pk=payout.pk).update(amount_fen=1_400_000)
+    payout.refresh_from_db()
+    PayoutRequest.objects.filter(pk=payout.pk).update(content_hash=services.payout_content_hash(payout))
+    with pytest.raises(ConflictError):
+        services.payout_pay(
+            payout=payout,
+            actor=pw.chair,
+            bank_reference="HB-1",
+            payment_date=timezone.localdate(),
+            second_factor=fresh(),
+        )
+    assert not JournalEntry.objects.filter(kind=EntryKind.PAYOUT).exists()
+
+
+def test_verify_ledger_checks_each_paid_payout_against_its_signatures_and_its_entry(pw):
+    from escrow.models import JournalLine
+
+    paid = walk(pw, file_payout(pw), to="paid")
+    assert ledger_verify(pw.a).ok
+    # The entry's lines changed behind the chain's back and re-hashed is another test's
+    # subject; here the request's amount moves while its hash is forged to match.
+    PayoutRequest.objects.filter(pk=paid.pk).update(amount_fen=paid.amount_fen + 1)
+    paid.refresh_from_db()
+    PayoutRequest.objects.filter(pk=paid.pk).update(content_hash=services.payout_content_hash(paid))
+    problems = ledger_verify(pw.a).problems
+    assert f"paid payout #{paid.pk}: a signature bound a content hash other than its content now" in problems
+    entry = paid.journal_entry
+    assert any(
+        p.startswith(f"paid payout #{paid.pk}: its ledger entry #{entry.sequence} does not post its amount")
+        for p in problems
+    )
+    assert JournalLine.objects.filter(entry=entry).count() == 2

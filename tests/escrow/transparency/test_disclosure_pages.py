@@ -187,7 +187,8 @@ def test_the_detail_page_shows_the_figures_and_how_to_verify(published, dw):
     escrow = EscrowAccount.objects.get(compound=dw.a)
     assert published.entry_count == escrow.entry_count == 3  # opening, fee, cleaning
     assert f"/c/{dw.a.slug}/ledger/export.jsonl?through={published.entry_count}" in html
-    assert "python3 tools/verify_disclosure.py disclosure.json ledger.jsonl" in html
+    assert "python3 verify_disclosure.py disclosure.json ledger.jsonl" in html
+    assert "tools/" not in html and "docs/" not in html
     assert file_url(published, "json") in html
     # Nobody's name or phone number on a public page.
     for user in (dw.official, dw.resident):
@@ -209,17 +210,43 @@ def test_the_links_on_the_detail_page_verify_with_the_stand_alone_verifier(publi
     (tmp_path / "ledger.jsonl").write_bytes(
         b"".join(export.streaming_content) if export.streaming else export.content
     )
-    verifier = Path(__file__).resolve().parents[3] / "tools" / "verify_disclosure.py"
-    run = subprocess.run(
-        [sys.executable, str(verifier), "disclosure.json", "ledger.jsonl"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "VERIFIED" in run.stdout
+    # The checker itself comes from the page's own download link.
+    verifier_href = re.search(r'href="([^"]+/verify_disclosure\.py)"', html).group(1)
+    download = client.get(verifier_href)
+    assert download["Content-Disposition"] == 'attachment; filename="verify_disclosure.py"'
+    source = Path(__file__).resolve().parents[3] / "tools" / "verify_disclosure.py"
+    assert download.content == source.read_bytes()
+    (tmp_path / "verify_disclosure.py").write_bytes(download.content)
+    for args, headline in (([], "VERIFIED"), (["--lang", "zh"], "核验通过")):
+        run = subprocess.run(
+            [sys.executable, "verify_disclosure.py", *args, "disclosure.json", "ledger.jsonl"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=60,
+            check=False,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert run.stdout.splitlines()[0] == headline
+
+
+def test_the_verifier_guide_is_a_page_in_plain_chinese(published, dw):
+    from django.conf import settings
+
+    client = client_for(None)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    zh = client.get(reverse("escrow:verifier-guide"))
+    assert zh.status_code == 200
+    html = zh.content.decode()
+    assert "自己核对季度公示" in html
+    assert "核验通过" in html
+    assert "python3 verify_disclosure.py --lang zh disclosure.json ledger.jsonl" in html
+    for developer_text in ("VERIFIED", "tools/", "docs/", "nc_staff"):
+        assert developer_text not in html, developer_text
+    assert hashlib.sha256(client.get(reverse("escrow:verifier-download")).content).hexdigest() in html
+    detail = client.get(d_url("detail", published)).content.decode()
+    assert "核验" in detail and "VERIFIED" not in detail and "tools/" not in detail
 
 
 def test_the_detail_page_offers_officials_their_actions(ready, dw):
@@ -552,13 +579,17 @@ def _state(compound):
 @pytest.mark.parametrize(
     "persona", [*NOT_OFFICIALS, "committee_chair", "secretary", "steward", "manager", "inspector"]
 )
-def test_only_officials_act_everyone_else_gets_a_404(ready, dw, persona, django_capture_on_commit_callbacks):
+def test_only_officials_act_others_are_refused(ready, dw, persona, django_capture_on_commit_callbacks):
+    """A member of the compound whose role lacks the capability gets 403 (CapabilityDenied),
+    someone outside it 404; nothing changes."""
     user = dw.personas().get(persona) or getattr(dw, {"committee_chair": "chair"}.get(persona, persona))
     client = client_for(user)
     before = _state(dw.a)
     with django_capture_on_commit_callbacks(execute=True):
         codes = [client.post(url, data).status_code for url, data in _action_posts(ready, dw.a)]
-    assert codes == [404, 404, 404, 404], persona
+    # A compound one cannot enter stays missing (404).
+    expected = 404 if persona in {"stranger", "outsider", "anonymous"} else 403
+    assert codes == [expected] * 4, persona
     assert _state(dw.a) == before
 
 

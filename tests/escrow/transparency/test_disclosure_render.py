@@ -172,8 +172,8 @@ def test_the_csv_parses_back_with_the_right_totals():
     assert ["Period", "2026 Q3", "2026-07-01", "2026-09-30"] in head
 
     summary = sections["Summary"]
-    assert summary[0] == ["Line", "Account", "Category", "Category code", "Amount (yuan)"]
-    by_line = {row[0]: row[4] for row in summary[1:] if not row[1]}
+    assert summary[0] == ["Line", "Account number", "Category", "Amount (yuan)"]
+    by_line = {row[0]: row[3] for row in summary[1:] if not row[1]}
     assert by_line["Opening balance"] == "1000000.00"
     assert by_line["Income total"] == "98766722.88"  # 98,765,432.10 + 1,234.00 + 56.78
     assert by_line["Expense total"] == f"{document['expense_total'] / 100:.2f}"
@@ -183,12 +183,12 @@ def test_the_csv_parses_back_with_the_right_totals():
         == f"{document['closing_balance'] // 100}.{document['closing_balance'] % 100:02d}"
     )
     income = [row for row in summary if row[0] == "Income" and row[1]]
-    assert income[0] == ["Income", "4001", "Property fee income", "fee_income", "98765432.10"]
-    assert [row[3] for row in summary if row[0] == "Expenses"] == [
-        "nc_staff",
-        "nc_cleaning",
-        "repairs",
-        "bank_fees",
+    assert income[0] == ["Income", "4001", "Property fee income", "98765432.10"]
+    assert [row[2] for row in summary if row[0] == "Expenses"] == [
+        "Necessary cost: service staff",
+        "Necessary cost: cleaning",
+        "Repairs",
+        "Bank charges",
     ]
     # The category rows add up to the totals, in fen.
     for section, total in (
@@ -196,7 +196,7 @@ def test_the_csv_parses_back_with_the_right_totals():
         ("Expenses", "Expense total"),
         ("Other movements", "Other movements total"),
     ):
-        fen = sum(round(float(row[4]) * 100) for row in summary if row[0] == section)
+        fen = sum(round(float(row[3]) * 100) for row in summary if row[0] == section)
         assert f"{fen // 100}.{fen % 100:02d}" == by_line[total]
 
     items = sections["Expense items"]
@@ -205,16 +205,14 @@ def test_the_csv_parses_back_with_the_right_totals():
     assert [int(row[0]) for row in items[1:]] == [item["entry"] for item in document["expense_items"]]
     staff = sum(round(float(row[-1]) * 100) for row in items[1:] if row[3] == "5101")
     assert staff == document["expenses"][0]["amount"]
-    assert items[1][4:10] == [
+    assert items[1][4:8] == [
         "Necessary cost: service staff",
-        "nc_staff",
         "100",
         "Necessary monthly cost",
-        "necessary_cost",
         PAYEE,
     ]
     reversal = items[-1]
-    assert reversal[2] == "Reversal" and reversal[-1].startswith("-") and reversal[6] == ""
+    assert reversal[2] == "Reversal" and reversal[-1].startswith("-") and reversal[5] == ""
 
     collection = sections["Collection by building"]
     assert collection[1] == ["1栋", "100000.00", "90000.00", "90.0"]
@@ -222,7 +220,7 @@ def test_the_csv_parses_back_with_the_right_totals():
     assert collection[-1] == ["Whole compound", "300000.00", "250000.00", "83.3"]
 
     holds = sections["Payouts on hold at the end of the quarter"]
-    assert holds[1] == ["40", "Repair", "repair", "2026-09-28", "5000.00"]
+    assert holds[1] == ["40", "Repair", "2026-09-28", "5000.00"]
     assert holds[-1][0] == "Total on hold (2 requests)" and holds[-1][-1] == "7000.00"
 
     chain = dict((row[0], row[1]) for row in sections["Hash chain"])
@@ -242,7 +240,7 @@ def test_the_csv_keeps_formulas_out_of_spreadsheets_and_names_a_correction():
     assert head["Version"] == ["2"]
     assert head["Reason for the correction"] == ['\'=HYPERLINK("x") 更正8月保洁费']
     assert head["Supersedes the disclosure with digest"] == ["ab" * 32]
-    assert sections["Expense items"][1][9] == "'@SUM(A1:A9)"
+    assert sections["Expense items"][1][7] == "'@SUM(A1:A9)"
 
 
 # --------------------------------------------------------------------------- HTML
@@ -281,6 +279,30 @@ def test_the_html_is_standalone_and_shows_totals_digest_and_chain():
         "cd" * 32,
     ):
         assert expected in html, expected
+
+
+CATEGORY_CODES = ("fee_income", "parking_income", "nc_staff", "nc_cleaning", "repairs", "bank_fees",
+                  "necessary_cost", "special_project", "suspense", "owners_fund")  # fmt: skip
+
+
+def test_no_file_a_person_reads_shows_a_category_code(tmp_path):
+    """Category names, never the chart's codes (issue 16): in the CSV, the HTML and the PDF."""
+    document = make_document(items=7)
+    csv_text = render_csv(document).decode("utf-8-sig")
+    html = render_html(document).decode("utf-8")
+    for code in CATEGORY_CODES:
+        assert not re.search(rf"\b{code}\b", csv_text), code
+        assert not re.search(rf"\b{code}\b", re.sub(r"<style>.*?</style>", "", html, flags=re.S)), code
+    assert "Necessary cost: service staff" in html and "Necessary cost: service staff" in csv_text
+    if shutil.which("pdftotext"):
+        path = tmp_path / "d.pdf"
+        path.write_bytes(render_pdf(document))
+        text = subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        for code in CATEGORY_CODES:
+            assert code not in text, code
+        assert "Necessary cost: service staff" in text
 
 
 def test_the_html_escapes_what_people_typed():

@@ -242,6 +242,65 @@ def test_a_build_killed_between_files_is_finished_by_the_sweep_exactly_once(exam
     ]
 
 
+def test_a_build_whose_heartbeat_stopped_is_taken_over_inside_the_lease(example):
+    disclosure, _ = svc.disclosure_ensure(compound=example, year=2026, quarter=1)
+    with pytest.raises(Killed):
+        svc.disclosure_build(disclosure.pk, after_file=lambda fmt: (_ for _ in ()).throw(Killed()))
+    disclosure.refresh_from_db()
+    assert disclosure.heartbeat_at is not None
+    now = timezone.now()
+    # The claim is fresh (well within the lease) but the heartbeat stopped 21 s ago.
+    Disclosure.objects.filter(pk=disclosure.pk).update(
+        claimed_at=now - dt.timedelta(seconds=21), heartbeat_at=now - dt.timedelta(seconds=21)
+    )
+    assert svc.disclosures_sweep() == [disclosure.pk]
+    disclosure.refresh_from_db()
+    assert (disclosure.status, disclosure.attempts) == (DisclosureStatus.READY, 2)
+
+
+def test_a_build_with_a_live_heartbeat_is_left_alone(example):
+    disclosure, _ = svc.disclosure_ensure(compound=example, year=2026, quarter=1)
+    with pytest.raises(Killed):
+        svc.disclosure_build(disclosure.pk, after_file=lambda fmt: (_ for _ in ()).throw(Killed()))
+    now = timezone.now()
+    Disclosure.objects.filter(pk=disclosure.pk).update(
+        claimed_at=now - dt.timedelta(minutes=5), heartbeat_at=now - dt.timedelta(seconds=10)
+    )
+    assert svc.disclosures_sweep() == []
+    assert build_steps._claim(disclosure.pk, timezone.now()) is None
+
+
+def test_the_defaults_resume_a_dead_build_within_a_minute(settings):
+    from django.conf import settings as live
+
+    from config.settings import base
+
+    sweep = base.CELERY_BEAT_SCHEDULE["escrow-disclosures-sweep"]["schedule"]
+    assert not hasattr(live, "DISCLOSURE_HEARTBEAT_STALE_SECONDS")  # the defaults apply
+    every, stale = build_steps.heartbeat_every(), build_steps.heartbeat_stale().total_seconds()
+    assert every * 3 <= stale  # a few missed beats, not one slow one, mean death
+    assert stale + every + sweep <= 60  # worst case: last beat, then stale, then the next sweep
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_thread_beats_while_the_build_runs_and_stops_after(world, settings):
+    import time
+
+    settings.DISCLOSURE_HEARTBEAT_SECONDS = 0.2
+    open_escrow(world.a, opening_fen=500_00, opened_on=OPENED)
+    disclosure, _ = svc.disclosure_ensure(compound=world.a, year=2026, quarter=1)
+    token = build_steps._claim(disclosure.pk, timezone.now())
+    beats = []
+    with build_steps._Heartbeat(disclosure.pk, token):
+        for _ in range(3):
+            time.sleep(0.5)
+            beats.append(Disclosure.objects.get(pk=disclosure.pk).heartbeat_at)
+    assert beats[0] < beats[1] < beats[2]
+    last = Disclosure.objects.get(pk=disclosure.pk).heartbeat_at
+    time.sleep(0.5)
+    assert Disclosure.objects.get(pk=disclosure.pk).heartbeat_at == last  # stopped with the build
+
+
 def test_a_run_whose_lease_was_taken_over_stops_without_writing(example):
     disclosure, _ = svc.disclosure_ensure(compound=example, year=2026, quarter=1)
     slow = build_steps._claim(disclosure.pk, dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
@@ -342,6 +401,11 @@ def test_a_correction_is_a_new_version_with_its_reason_and_the_old_one_stays(
     pay_in(example, 10_00, on=dt.date(2026, 3, 31))
     with pytest.raises(svc.DisclosureError, match="reason"):
         svc.disclosure_correct(disclosure=first, reason="", actor=world.official)
+    with pytest.raises(svc.DisclosureError) as too_long:  # the reason is published: a ceiling
+        svc.disclosure_correct(disclosure=first, reason="改" * 1001, actor=world.official)
+    assert too_long.value.extra["fields"] == {
+        "reason": ["reason: at most 1000 characters (it is published with the correction)."]
+    }
     with django_capture_on_commit_callbacks(execute=True):
         second = svc.disclosure_correct(
             disclosure=first, reason="补记3月31日到账¥10.00", actor=world.official

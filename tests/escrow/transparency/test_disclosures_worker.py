@@ -1,5 +1,6 @@
 """A real Celery worker (Redis broker, PostgreSQL) killed with SIGKILL in the middle of
-a disclosure build; the sweep then finishes the build exactly once."""
+a disclosure build; the sweep then finishes the build exactly once, as soon as the
+build's heartbeat has stopped — not only after the 10-minute lease."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from escrow.models import Disclosure, DisclosureFile, DisclosureStatus
@@ -44,7 +44,12 @@ def wait_for(predicate, timeout: float, what: str):
 
 @pytest.mark.filterwarnings("ignore:task_always_eager has no effect on send_task")
 @pytest.mark.django_db(transaction=True)
-def test_worker_killed_mid_build_then_the_sweep_completes_it_exactly_once(world, broker_url, tmp_path):
+def test_worker_killed_mid_build_then_the_sweep_completes_it_exactly_once(
+    world, broker_url, tmp_path, settings
+):
+    # The worker beats every second (tests/workers/slow_disclosures.py); here a heartbeat
+    # older than 4 s counts as stopped (production: 5 s and 20 s, the sweep every 30 s).
+    settings.DISCLOSURE_HEARTBEAT_STALE_SECONDS = 4
     compound = world.a
     open_escrow(compound, opening_fen=500_00, opened_on=dt.date(2026, 1, 1))
     pay_in(compound, 1_234_56, on=dt.date(2026, 2, 3))
@@ -76,8 +81,17 @@ def test_worker_killed_mid_build_then_the_sweep_completes_it_exactly_once(world,
             timeout=90,
             what="the worker to commit JSON, CSV and HTML",
         )
+        # While it hangs on the PDF the build is alive: its heartbeat keeps moving.
+        first_beat = Disclosure.objects.get(pk=disclosure.pk).heartbeat_at
+        wait_for(
+            lambda: Disclosure.objects.get(pk=disclosure.pk).heartbeat_at > first_beat,
+            timeout=15,
+            what="the running build's heartbeat",
+        )
+        assert svc.disclosures_sweep() == []  # alive: left alone
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
+        killed = time.monotonic()
     finally:
         if worker.poll() is None:
             worker.kill()
@@ -88,21 +102,31 @@ def test_worker_killed_mid_build_then_the_sweep_completes_it_exactly_once(world,
     assert disclosure.status == DisclosureStatus.BUILDING
     assert disclosure.attempts == 1 and disclosure.figures is not None
     frozen_digest = disclosure.digest
+    frozen_claim = disclosure.claimed_at
     assert sorted(DisclosureFile.objects.filter(disclosure=disclosure).values_list("format", flat=True)) == [
         "csv",
         "html",
         "json",
     ]
 
-    # Nothing is redelivered (the message stays unacknowledged on Redis); within the
-    # lease the sweep leaves the claim alone, after it the sweep finishes the build.
-    assert svc.disclosures_sweep() == []
-    Disclosure.objects.filter(pk=disclosure.pk).update(claimed_at=disclosure.claimed_at - svc.CLAIM_LEASE)
-    assert svc.disclosures_sweep() == [disclosure.pk]
+    # Nothing is redelivered (the message stays unacknowledged on Redis). The sweep takes
+    # the build over once its heartbeat is stale — seconds after the kill, well inside the
+    # 10-minute lease (nothing here moves the clock or the claim).
+    swept: list[int] = []
+
+    def sweep_takes_it() -> bool:
+        swept.extend(svc.disclosures_sweep())
+        return bool(swept)
+
+    wait_for(sweep_takes_it, timeout=30, what="the sweep to take over the dead build")
+    resumed_after = time.monotonic() - killed
+    assert swept == [disclosure.pk]
+    assert 3 <= resumed_after < 15, resumed_after  # not before the heartbeat went stale, nor late
     assert svc.disclosures_sweep() == []
 
     disclosure.refresh_from_db()
     assert disclosure.status == DisclosureStatus.READY
+    assert disclosure.claimed_at - frozen_claim < svc.CLAIM_LEASE  # taken over inside the lease
     assert disclosure.attempts == 2
     assert disclosure.digest == frozen_digest
     files = list(DisclosureFile.objects.filter(disclosure=disclosure).values_list("format", flat=True))

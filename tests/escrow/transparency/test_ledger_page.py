@@ -264,8 +264,8 @@ def test_rows_show_category_counterparty_signed_amount_and_running_balance(resid
         ({"date_to": "2999-12-31"}, "date_to", "in the future"),
         ({"date_from": "2024-12-31"}, "date_from", "before the escrow account opened (2025-01-01)"),
         ({"date_to": "2024-06-30"}, "date_to", "before the escrow account opened"),
-        ({"category": "lottery"}, "category", "“lottery” is not a ledger category"),
-        ({"category": "escrow_cash"}, "category", "not a ledger category"),
+        ({"category": "lottery"}, "category", "“lottery” is not a category of the ledger; choose one of: "),
+        ({"category": "escrow_cash"}, "category", "not a category of the ledger"),
         ({"direction": "sideways"}, "direction", "sideways"),
         ({"q": "x" * 101}, "q", "100"),
     ],
@@ -390,3 +390,61 @@ def test_on_a_phone_the_rows_become_cards(resident_ledger, live_server, browser,
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= width, wide
     context.close()
+
+
+# --------------------------------------------------------------------------- amounts (issue 16)
+
+
+def _sequences(response) -> list[int]:
+    return [row["sequence"] for row in response.context["entries"]]
+
+
+@pytest.mark.parametrize("typed", ["1234.50", "1,234.50", "¥1234.5", "1234.50元", " 1234.50 "])
+def test_searching_an_amount_finds_the_entry_of_that_amount(ledgers, typed):
+    response = page(ledgers.resident, ledgers.a.slug, q=typed)
+    assert response.status_code == 200
+    assert _sequences(response) == [2]
+    assert response.context["totals"]["count"] == 1
+
+
+def test_an_amount_that_no_entry_has_finds_nothing_and_words_still_search_the_memos(ledgers):
+    assert _sequences(page(ledgers.resident, ledgers.a.slug, q="1234.56")) == []
+    assert _sequences(page(ledgers.resident, ledgers.a.slug, q="电梯")) == [3]
+    html = page(ledgers.resident, ledgers.a.slug).content.decode()
+    assert "an amount in yuan (1234.56) finds the entries of exactly that amount" in html
+
+
+def test_the_amount_range_filter_keeps_both_ends(ledgers):
+    def seqs(**params):
+        return _sequences(page(ledgers.resident, ledgers.a.slug, **params))
+
+    assert seqs(amount_min="500", amount_max="1000") == [3, 1]  # ¥500.00 and ¥1,000.00
+    assert seqs(amount_min="500.01") == [2, 1]
+    assert seqs(amount_max="499.99") == []
+    assert seqs(amount_min="1,234.50", amount_max="1234.50") == [2]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"amount_min": "abc"}, "amount_min"),
+        ({"amount_max": "1.234"}, "amount_max"),
+        ({"amount_min": "20", "amount_max": "10"}, "amount_max"),
+    ],
+)
+def test_a_bad_amount_range_is_refused_naming_the_field(ledgers, params, field):
+    response = page(ledgers.resident, ledgers.a.slug, **params)
+    assert response.status_code == 400
+    assert list(response.context["errors"]) == [field]
+
+
+def test_the_api_searches_amounts_and_ranges_too(ledgers):
+    client = Client()
+    client.force_login(ledgers.resident)
+    url = reverse("api:ledger-entry-list", args=[ledgers.a.slug])
+    found = client.get(url, {"q": "1234.50"}).json()
+    assert [e["sequence"] for e in found["results"]] == [2]
+    ranged = client.get(url, {"amount_min": "500", "amount_max": "500"}).json()
+    assert [e["sequence"] for e in ranged["results"]] == [3]
+    bad = client.get(url, {"amount_min": "x"})
+    assert bad.status_code == 400 and "amount_min" in bad.json()["extra"]["fields"]

@@ -113,3 +113,19 @@ def test_a_refunds_payee_is_masked_on_the_trail(world, settings, tmp_path):
     )
     html = get(None, trail_url(world.a.slug, refund.pk)).content.decode()
     assert "陈**" in html and "陈大文" not in html
+
+
+def test_the_trail_links_to_the_joint_payment_order_for_those_who_may_open_it(paid):
+    world, payout = paid
+    order = reverse("escrow:payout-order", kwargs={"slug": world.a.slug, "pk": payout.pk})
+    html = get(world.resident, trail_url(world.a.slug, payout.pk)).content.decode()
+    assert f'id="order-pdf" href="{order}"' in html
+    client = Client()
+    client.force_login(world.resident)
+    pdf = client.get(order)
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    # Anonymous readers and the steward (no full ledger) are told where it is, without a link.
+    for user in (None, world.steward):
+        html = get(user, trail_url(world.a.slug, payout.pk)).content.decode()
+        assert order not in html
+        assert 'id="order-note"' in html

@@ -635,3 +635,82 @@ def test_the_apps_own_disclosure_and_export_verify(world, postgres_only, tmp_pat
     assert wheres(result)[:2] == ["digest", "expenses 5102 nc_cleaning"], messages(result)
     assert result.differences[1].message == "disclosed ¥600.01, the ledger gives ¥600.00"
     assert run_cli(disclosure, ledger).returncode == 1
+
+
+# --------------------------------------------------------------------------- consistency (trusted head)
+
+
+def _rebuilt(change_seq: int, upto: int = 10) -> list[dict]:
+    """Every hash recomputed after entry ``change_seq``'s memo was changed: a history
+    that verifies on its own."""
+    entries = {seq: e for seq, e in ENTRIES.items() if seq <= upto}
+    date, kind, memo, reverses, lines = entries[change_seq]
+    entries[change_seq] = (date, kind, memo + " 改", reverses, lines)
+    return build_chain(entries)
+
+
+def test_the_first_export_is_trusted_and_its_head_stored(files, tmp_path):
+    state = tmp_path / "trusted.json"
+    files.write(ledger=export_bytes(files.records[:THROUGH]))
+    result = verifier.check_consistency(str(files.ledger), str(state))
+    assert result.ok, messages(result)
+    stored = json.loads(state.read_text())["compounds"][str(COMPOUND["id"])]
+    assert (stored["entry_count"], stored["head_hash"]) == (THROUGH, files.records[THROUGH - 1]["hash"])
+
+
+def test_a_later_export_that_extends_the_trusted_head_is_consistent(files, tmp_path):
+    state = tmp_path / "trusted.json"
+    files.write(ledger=export_bytes(files.records[:THROUGH]))
+    assert verifier.check_consistency(str(files.ledger), str(state)).ok
+    files.write(ledger=export_bytes(files.records))  # one entry more
+    result = verifier.check_consistency(str(files.ledger), str(state))
+    assert result.ok, messages(result)
+    assert json.loads(state.read_text())["compounds"][str(COMPOUND["id"])]["entry_count"] == 10
+
+
+def test_a_rewritten_history_that_verifies_on_its_own_is_not_consistent(files, tmp_path):
+    state = tmp_path / "trusted.json"
+    files.write(ledger=export_bytes(files.records[:THROUGH]))
+    assert verifier.check_consistency(str(files.ledger), str(state)).ok
+    before = state.read_text()
+    files.write(ledger=export_bytes(_rebuilt(5)))
+    result = verifier.check_consistency(str(files.ledger), str(state))
+    assert wheres(result) == ["consistency"], messages(result)
+    assert f"entry {THROUGH} was trusted with the hash" in result.differences[0].message
+    assert "rewritten" in result.differences[0].message
+    assert state.read_text() == before  # the untrusted head is not stored
+
+
+def test_an_export_shorter_than_the_trusted_head_is_not_consistent(files, tmp_path):
+    state = tmp_path / "trusted.json"
+    assert verifier.check_consistency(str(files.ledger), str(state)).ok  # 10 entries trusted
+    files.write(ledger=export_bytes(files.records[:THROUGH]))
+    result = verifier.check_consistency(str(files.ledger), str(state))
+    assert wheres(result) == ["consistency"]
+    assert "before entry 10 that was trusted" in result.differences[0].message
+
+
+def test_the_command_keeps_state_with_a_disclosure_and_alone(files, tmp_path):
+    state = tmp_path / "trusted.json"
+    files.write(ledger=export_bytes(files.records[:THROUGH]))
+    done = run_cli(files.disclosure, files.ledger, "--state", state)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[0] == "VERIFIED"
+    assert "Stored:   this head is now the trusted one" in done.stdout
+    files.write(ledger=export_bytes(_rebuilt(3, upto=THROUGH)))
+    done = run_cli(files.ledger, "--state", state)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stdout.splitlines()[:2] == [
+        "NOT CONSISTENT: 1 difference",
+        done.stdout.splitlines()[1],
+    ]
+    assert "- consistency: entry 9 was trusted" in done.stdout
+    assert run_cli(files.ledger).returncode == 2  # one file needs --state
+
+
+def test_a_damaged_state_file_exits_2(files, tmp_path):
+    state = tmp_path / "trusted.json"
+    state.write_text("{not json")
+    done = run_cli(files.ledger, "--state", state)
+    assert done.returncode == 2
+    assert "not a verifier state file" in done.stderr
