@@ -18,10 +18,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.stepup import second_factor_from_code, second_factor_from_session
+from common.api import ErrorSerializer
 from common.errors import NotFoundError
 from communities.models import Building, Compound, Unit
 from communities.permissions import Capability, get_compound_for_api
-from communities.serializers import ErrorSerializer
 
 from . import repairs as repair_services
 from . import selectors, services

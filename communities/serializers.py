@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.api import ErrorSerializer  # noqa: F401 - compatibility: remove after the feature branches land
 from common.phone import normalize_phone
 from communities.models import (
     Building,

@@ -1,7 +1,7 @@
 """REST API for money coming in: payments, bank statement mappings and imports,
 suspense, arrears, collection rates, a unit's statement, and the payment webhook.
 
-Thin views over ``escrow.services.{payments,imports,webhooks}`` and
+Thin views over ``escrow.fees.services.{payments,imports,webhooks}`` and
 ``escrow.fees.selectors``; the pages call the same functions. Every failure
 leaves as ``{"message", "extra"}``.
 
