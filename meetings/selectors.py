@@ -220,6 +220,12 @@ class MeetingCounts:
     def meetings_total(self) -> int:
         return sum(self.meetings_held.values())
 
+    @property
+    def joint_meetings(self) -> int:
+        """Meetings of the three parties (联席会议 and 业委会扩大会议): the scheme's count of
+        "joint meetings held". An owners' assembly is a vote of the owners, counted apart."""
+        return self.meetings_held[MeetingKind.JOINT] + self.meetings_held[MeetingKind.EXPANDED]
+
 
 def _bounds(start: dt.date, end: dt.date):
     tz = timezone.get_current_timezone()

@@ -145,7 +145,7 @@ def compute(
             if has_account
             else None,
             "score": scores[month],
-            "meetings_held": meetings[month].meetings_total,
+            "meetings_held": meetings[month].joint_meetings,
             "topics_resolved": meetings[month].topics_resolved,
             "action_items_overdue": meetings[month].actions_overdue if month <= current else None,
         }
