@@ -94,6 +94,7 @@ def _settle(compound) -> str:
                     actor=payer,
                     bank_reference=f"DEMO-SETTLE-{compound.slug}-{DEMO_YEAR}",
                     payment_date=timezone.localdate(),
+                    second_factor=_proof(),
                 )
         payout.refresh_from_db()
     figures = settlement.figures["figures"] if settlement.figures else {}

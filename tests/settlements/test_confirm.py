@@ -85,7 +85,11 @@ def test_three_confirmations_file_the_release_and_move_the_kept_part(
         payouts.payout_approve(payout=payout, actor=world.committee2, second_factor=fresh())
         payouts.payout_approve(payout=payout, actor=world.official, second_factor=fresh())
         payouts.payout_pay(
-            payout=payout, actor=world.chair, bank_reference="SETTLE-2025", payment_date=timezone.localdate()
+            payout=payout,
+            actor=world.chair,
+            bank_reference="SETTLE-2025",
+            payment_date=timezone.localdate(),
+            second_factor=fresh(),
         )
     payout.refresh_from_db()
     assert payout.status == PayoutStatus.PAID
