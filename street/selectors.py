@@ -350,17 +350,17 @@ def totals(office: StreetOffice, query: DashboardQuery) -> Totals:
         last=Max("month"),
     )
     scored = qs.filter(score__isnull=False)
-    # PostgreSQL DISTINCT ON: each compound's first and latest scored month, latest steward count.
-    first_score = dict(
-        scored.order_by("compound_id", "month").distinct("compound_id").values_list("compound_id", "score")
+    # Each compound's first and latest scored month, and its latest steward count: one
+    # ordered read of the rollups each (a row per compound and month), portable to SQLite.
+    first_score = _first_per_compound(
+        scored.order_by("compound_id", "month").values_list("compound_id", "score")
     )
-    last_score = dict(
-        scored.order_by("compound_id", "-month").distinct("compound_id").values_list("compound_id", "score")
+    last_score = _first_per_compound(
+        scored.order_by("compound_id", "-month").values_list("compound_id", "score")
     )
-    stewards = dict(
+    stewards = _first_per_compound(
         qs.filter(stewards__isnull=False)
         .order_by("compound_id", "-month")
-        .distinct("compound_id")
         .values_list("compound_id", "stewards")
     )
     result = Totals(
@@ -512,3 +512,11 @@ def charts(
         "money": LineChart(labels, [(_("Income (yuan)"), income), (_("Necessary costs (yuan)"), costs)]),
         "has_money": any(v is not None for v in income),
     }
+
+
+def _first_per_compound(rows) -> dict:
+    """compound id → the value of its first row, for rows ordered by compound first."""
+    out: dict = {}
+    for compound_id, value in rows:
+        out.setdefault(compound_id, value)
+    return out
