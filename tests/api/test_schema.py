@@ -289,15 +289,9 @@ ALL_OPERATIONS = [
 
 # (persona or "*", operation) → the escrow bug it shows; fixed in escrow (phase 2), when
 # the strict xfail turns into a failure that says: remove the line.
-# Not a bug: the check below substitutes a compound's slug, and these take a street office's.
-_STREET_SLUG = (
-    "the street API's {slug} is a street office's; the real slug the check substitutes is a compound's (404)"
-)
-KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("*", "street_dashboard"): _STREET_SLUG,
-    ("*", "street_flag_list"): _STREET_SLUG,
-    ("*", "street_flag_decide"): _STREET_SLUG,
-}
+# (persona or "*", operation) → why it fails today, as a strict xfail: when fixed, the
+# xfail turns into a failure that says to remove the line.
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture

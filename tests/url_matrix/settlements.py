@@ -12,4 +12,8 @@ ROWS = {
     'settlements:correct':  ('settlement', "  L 405 405 405 405 405 405 405"),
     'settlements:file':     ('settlement_file', "404 404 404 404 404 404 404 404"),
     'settlements:policy':   ('none', "  L 404 404 404 404 404 404 200"),
+    # API: the list and one year are public reads; confirming is a POST behind a log-in.
+    'api:settlement-list':    ('compound', "200 200 200 200 200 200 200 200"),
+    'api:settlement-detail':  ('settlement', "404 404 404 404 404 404 404 404"),
+    'api:settlement-confirm': ('settlement', "403 405 405 405 405 405 405 405"),
 }
