@@ -16,7 +16,11 @@ DEMO_OFFICE = "浮山街道"
 DEMO_SLUG = "fushan"
 
 
-def seed_street_demo(*, stdout=None, office_name: str = DEMO_OFFICE, slug: str = DEMO_SLUG) -> dict:
+def seed_street_demo(
+    *, stdout=None, office_name: str = DEMO_OFFICE, slug: str = DEMO_SLUG, refresh: bool = True
+) -> dict:
+    """``refresh=False`` (a seed run that made nothing new) leaves rollups and flags as they
+    are, so a second run of seed_demo writes nothing, not even an audit event."""
     out = stdout or sys.stdout
     office = StreetOffice.objects.filter(name=office_name).first()
     if office is None:
@@ -25,6 +29,9 @@ def seed_street_demo(*, stdout=None, office_name: str = DEMO_OFFICE, slug: str =
     if not StreetDashboard.objects.filter(street_office=office).exists():
         services.dashboard_ensure(street_office=office, slug=slug)
     dashboard = StreetDashboard.objects.get(street_office=office)
+    if not refresh and dashboard.rollups_refreshed_at is not None:
+        out.write(f"  street: /street/{dashboard.slug}/ is up to date\n")
+        return {"slug": dashboard.slug}
     rows = services.rollups_refresh(office, months=None)
     flags = services.flags_refresh(office)
     query = selectors.DashboardQuery.parse({})

@@ -284,6 +284,7 @@ def test_payouts_went_through_the_workflow_and_some_are_still_in_flight(seeded):
             Category.NC_SECURITY,
             Category.NC_UTILITIES,
             Category.REPAIRS,
+            Category.SETTLEMENT_RELEASE,  # the first year's settlement (settlements/demo.py)
         }
         # The third quarter's repair was submitted before the quarter ended and paid after.
         q3 = paid.get(

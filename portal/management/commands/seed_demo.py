@@ -641,7 +641,8 @@ class Seeder:
 
     def _seed_street(self) -> None:
         """The street office's rollups and flags over everything above (street/demo.py)."""
-        seed_street_demo(stdout=self.out)
+        # Refreshed only when this run made something: a second run writes nothing.
+        seed_street_demo(stdout=self.out, refresh=sum(self.created.values()) > 0)
 
     def _assign(self, steward: Membership, buildings: list[Building]) -> None:
         have = set(StewardAssignment.objects.filter(membership=steward).values_list("building_id", flat=True))
