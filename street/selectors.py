@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from common.periods import add_months
 from communities.models import Compound, StreetOffice
@@ -51,6 +52,20 @@ SORT_FIELDS = {
     "meetings_held": "meetings_through",
     "topics_resolved": "topics_through",
     "flags": "open_flags",
+}
+# What the sort menu says for each field (the page never shows the field names).
+SORT_LABELS = {
+    "name": gettext_lazy("Compound"),
+    "collection_rate": gettext_lazy("Collection rate"),
+    "balance": gettext_lazy("Escrow balance"),
+    "payouts_waiting": gettext_lazy("Payouts waiting"),
+    "oldest_waiting": gettext_lazy("Oldest payout waiting"),
+    "score": gettext_lazy("Score"),
+    "repairs_open": gettext_lazy("Repairs open"),
+    "repairs_overdue": gettext_lazy("Repairs overdue"),
+    "meetings_held": gettext_lazy("Meetings held"),
+    "topics_resolved": gettext_lazy("Topics resolved"),
+    "flags": gettext_lazy("Open flags"),
 }
 FILTER_FIELDS = ("sort", "month", "community", "flagged", "late", "q", "page")
 PAGE_SIZE = 25  # a phone screen's worth of rows at a time

@@ -55,7 +55,7 @@ def dashboard_page(request, slug):
             "query": query,
             "params": request.GET,
             "communities": Community.objects.filter(street_office=office).order_by("name"),
-            "sorts": list(selectors.SORT_FIELDS),
+            "sorts": list(selectors.SORT_LABELS.items()),
             **data,
         },
     )
