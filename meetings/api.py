@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from common.api import ErrorSerializer
 from common.errors import NotFoundError
 from communities.models import Party, Unit
 from communities.permissions import Capability, get_compound_for_api
@@ -37,10 +38,6 @@ from meetings.models import (
     VoteStatus,
 )
 
-ErrorSerializer = inline_serializer(
-    name="MeetingsApiError",
-    fields={"message": serializers.CharField(), "extra": serializers.DictField()},
-)
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Refused input; extra.fields names the fields."),
     403: OpenApiResponse(ErrorSerializer, description="Your roles do not allow this."),
