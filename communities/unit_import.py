@@ -17,7 +17,9 @@ Owners: the optional name and mobile number become an owner link (``UnitOwnershi
 the account with that number, created without a password when there is none (owners log
 in by an SMS code). An existing account keeps its own name. A unit that already has
 owners is never given another one by import: a change of owner is a sale or an
-inheritance, recorded on its own.
+inheritance, recorded on its own. Owner links are made only by a community official or
+a street-office admin (``OWNER_LINK_ROLES``), never by the property company alone, and
+nobody links themselves.
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ from banking.reading import csv_rows, read_source
 from common.errors import ApplicationError, ConflictError, PermissionDeniedError
 from common.phone import mask_phone, normalize_phone
 from communities.audit import audit_record
-from communities.models import MAX_FLOOR_AREA, Building, Compound, Unit, UnitOwnership, _active_q
-from communities.permissions import Capability, roles_with, standing_in
+from communities.models import MAX_FLOOR_AREA, Building, Compound, Role, Unit, UnitOwnership, _active_q
+from communities.permissions import Capability, Standing, roles_with, standing_in
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000  # data rows; the largest compounds have a few thousand flats
@@ -68,6 +70,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
 }
 REQUIRED = ("building", "entrance", "room", "floor_area")
+# Owner links give votes in owners' decisions and the members' view of the ledger, so
+# the property company — the party the owners supervise — does not make them alone.
+OWNER_LINK_ROLES = frozenset({Role.COMMUNITY_OFFICIAL, Role.STREET_ADMIN})
 TEMPLATE_HEADERS = ("楼栋", "单元", "房号", "建筑面积", "业主姓名", "业主电话")
 
 
@@ -259,6 +264,7 @@ class Row:
     floor_area: Decimal
     owner_name: str = ""
     owner_phone: str = ""
+    phone_column: str = ""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -373,7 +379,7 @@ def read_rows(data: bytes) -> tuple[str, list[Row], list[Problem]]:
                 )
             )
         if len(problems) == bad:
-            out.append(Row(row=line, **values))
+            out.append(Row(row=line, phone_column=names.get("owner_phone", ""), **values))
         if len(problems) >= MAX_PROBLEMS:
             break
     return encoding, out, problems
@@ -427,7 +433,19 @@ def _existing(compound: Compound):
     return buildings, units, owners
 
 
-def _plan(*, compound: Compound, data: bytes, file_name: str) -> UnitImportPlan:
+def _owner_link_refusal(row: Row, actor, standing) -> str:
+    """Why this person may not link this row's owner; "" when they may."""
+    if not OWNER_LINK_ROLES & standing.roles:
+        return _(
+            "Owners are linked by the community or the street office, not by the property company: "
+            "leave the owner columns empty, or ask them to import the file."
+        )
+    if actor is not None and actor.phone and actor.phone == row.owner_phone:
+        return _("Nobody links themselves to a unit: ask another person who may import units.")
+    return ""
+
+
+def _plan(*, compound: Compound, data: bytes, file_name: str, actor, standing) -> UnitImportPlan:
     encoding, rows, problems = read_rows(data)
     plan = UnitImportPlan(
         file_name=file_name, sha256=hashlib.sha256(data).hexdigest(), encoding=encoding, rows=len(rows)
@@ -473,6 +491,10 @@ def _plan(*, compound: Compound, data: bytes, file_name: str) -> UnitImportPlan:
             if row.building not in buildings and row.building not in new_buildings:
                 new_buildings.append(row.building)
             if row.owner_phone:
+                refusal = _owner_link_refusal(row, actor, standing)
+                if refusal:
+                    problems.append(Problem(row.row, row.phone_column, refusal))
+                    continue
                 plan._owner_links.append(row)
         else:
             unit_id, area = found
@@ -508,6 +530,10 @@ def _plan(*, compound: Compound, data: bytes, file_name: str) -> UnitImportPlan:
                 )
                 continue
             elif row.owner_phone:
+                refusal = _owner_link_refusal(row, actor, standing)
+                if refusal:
+                    problems.append(Problem(row.row, row.phone_column, refusal))
+                    continue
                 plan._owner_links.append(row)
         if len(plan.preview) < PREVIEW_ROWS:
             plan.preview.append(
@@ -534,19 +560,21 @@ def _plan(*, compound: Compound, data: bytes, file_name: str) -> UnitImportPlan:
     return plan
 
 
-def _check_actor(compound: Compound, actor) -> None:
-    if not standing_in(actor, compound).can(Capability.MANAGE_UNITS):
+def _check_actor(compound: Compound, actor) -> Standing:
+    standing = standing_in(actor, compound)
+    if not standing.can(Capability.MANAGE_UNITS):
         raise PermissionDeniedError(
             _("Only these roles add units to a compound: %(roles)s.")
             % {"roles": "、".join(str(label) for label in roles_with(Capability.MANAGE_UNITS))},
             extra={"capability": str(Capability.MANAGE_UNITS)},
         )
+    return standing
 
 
 def units_import_plan(*, compound: Compound, data: bytes, file_name: str, actor) -> UnitImportPlan:
     """Read and check the file against the compound; write nothing (the preview, ``--dry-run``)."""
-    _check_actor(compound, actor)
-    return _plan(compound=compound, data=data, file_name=file_name)
+    standing = _check_actor(compound, actor)
+    return _plan(compound=compound, data=data, file_name=file_name, actor=actor, standing=standing)
 
 
 def _sort_key(name: str) -> int:
@@ -560,9 +588,9 @@ def units_import(*, compound: Compound, data: bytes, file_name: str, actor) -> U
 
     The compound row is locked first, so two imports of the same roster run one after the
     other and the second finds every unit already there."""
-    _check_actor(compound, actor)
+    standing = _check_actor(compound, actor)
     compound = Compound.objects.select_for_update().get(pk=compound.pk)
-    plan = _plan(compound=compound, data=data, file_name=file_name)
+    plan = _plan(compound=compound, data=data, file_name=file_name, actor=actor, standing=standing)
     try:
         with transaction.atomic():
             _write(compound, plan)

@@ -298,3 +298,15 @@ def test_messages_are_in_chinese(world):
     with translation.override("zh-hans"), pytest.raises(UnitImportError) as exc_info:
         do_import(world, csv(HEAD + "1栋,1,301,大\n"))
     assert "第 2 行" in str(exc_info.value.problems[0]) or "行" in exc_info.value.message
+
+
+def test_the_property_company_imports_units_but_links_no_owner(world):
+    data = csv("楼栋,单元,房号,建筑面积,业主姓名,联系电话\n6栋,1,101,80,,\n6栋,1,102,80,王经理,13800138000\n")
+    assert refused(world, data, actor=world.manager) == [(3, "联系电话")]
+    assert do_import(world, csv(HEAD + "6栋,1,101,80\n"), actor=world.manager).new_units == 1
+
+
+def test_nobody_links_themselves(world):
+    data = csv(f"楼栋,单元,房号,建筑面积,业主姓名,联系电话\n6栋,1,101,80,周书记,{world.official.phone}\n")
+    assert refused(world, data, actor=world.official) == [(2, "联系电话")]
+    assert do_import(world, data, actor=world.street_admin).new_owner_links == 1
