@@ -138,3 +138,8 @@ def test_the_real_process_exit_status_and_stderr(transactional_db, tmp_path):
     assert refused.returncode == 1
     assert "3栋1单元101" not in refused.stdout
     assert "2" in refused.stderr and "建筑面积" in refused.stderr
+
+
+def test_as_also_takes_a_mobile_number(world, roster):
+    code, _out, err = run(world.a.slug, str(roster), "--as", world.official.phone.removeprefix("+86"))
+    assert (code, err) == (0, "")

@@ -12,14 +12,31 @@ import json
 import sys
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from common.errors import ApplicationError
+from common.phone import normalize_phone
 from communities.permissions import Capability, CapabilityDenied, access_compound, roles_with
 from communities.unit_import import MAX_BYTES, UnitImportPlan, units_import, units_import_plan
+
+
+def _person(identifier: str) -> User | None:
+    """The active account with this e-mail address (any case) or, for people who log in by
+    phone only, this mobile number."""
+    identifier = identifier.strip()
+    if not identifier:
+        return None
+    if "@" in identifier:
+        return User.objects.filter(email__iexact=identifier, is_active=True).order_by("pk").first()
+    try:
+        phone = normalize_phone(identifier)
+    except ValidationError:
+        return None
+    return User.objects.filter(phone=phone, is_active=True).order_by("pk").first()
 
 
 class Refused(Exception):
@@ -40,7 +57,7 @@ class Command(BaseCommand):
             dest="as_email",
             required=True,
             metavar="EMAIL",
-            help="the person importing (their e-mail)",
+            help="the person importing: their e-mail (or mobile number)",
         )
         parser.add_argument("--dry-run", action="store_true", help="check and preview; write nothing")
         parser.add_argument(
@@ -63,11 +80,7 @@ class Command(BaseCommand):
             self.stdout.write(self._summary(plan, dry_run))
 
     def _run(self, *, slug: str, path: Path, email: str, dry_run: bool) -> UnitImportPlan:
-        user = (
-            User.objects.filter(email__iexact=email.strip(), is_active=True).first()
-            if email.strip()
-            else None
-        )
+        user = _person(email)
         if user is None:
             raise Refused(_("No active account has the e-mail address %(email)s.") % {"email": email})
         try:
