@@ -97,3 +97,24 @@ def place_duty_errors(
         else:  # "duties", NON_FIELD_ERRORS, or a key this page does not know
             list_errors.extend(errors)
     return list_errors
+
+
+class UnitImportUploadForm(forms.Form):
+    """The roster file; what is in it is the service's to judge (``units_import_plan``)."""
+
+    file = forms.FileField(
+        label=_("Units file (CSV or XLSX)"),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".csv,.xlsx,text/csv,"
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+        help_text=_("Columns 楼栋, 单元, 房号, 建筑面积; optional 业主姓名 and 业主电话."),
+    )
+
+
+class UnitImportConfirmForm(forms.Form):
+    """Confirms the file that was previewed: the digest must be the one shown."""
+
+    sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)

@@ -3,20 +3,27 @@ through services. A compound the user may not see is a 404, like a missing one."
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from common.errors import ApplicationError
+from common.files import file_response
 from common.money import format_yuan
 from common.phone import mask_phone
-from communities import selectors, services
+from communities import selectors, services, unit_import
 from communities.forms import (
     DUTY_FORMSET_PREFIX,
     DutyForm,
     DutyFormSet,
     DutyRevisionForm,
+    UnitImportConfirmForm,
+    UnitImportUploadForm,
     place_duty_errors,
 )
 from communities.models import Compound, Role
@@ -147,4 +154,98 @@ def duty_list_edit(request, slug):
             "list_errors": list_errors,
             "error_rows": [n for n, form in enumerate(formset.forms, 1) if form.is_bound and form.errors],
         },
+    )
+
+
+# --------------------------------------------------------------------------- units from a spreadsheet
+
+
+def _pending_key(compound: Compound) -> str:
+    return f"unit_import:{compound.pk}"
+
+
+def _problems_of(exc: ApplicationError) -> list[dict]:
+    return exc.extra.get("rows") or [{"row": None, "column": None, "message": exc.message}]
+
+
+@login_required
+def unit_import_page(request, slug):
+    """The compound's roster of units from a CSV/XLSX file, in two steps: upload shows a
+    preview (counts, the first rows, every problem by row and column) and writes nothing;
+    confirm imports exactly the previewed file (kept in the session, checked by its digest)."""
+    compound, _standing = access_compound(request.user, slug, Capability.MANAGE_UNITS)
+    key = _pending_key(compound)
+    upload_form = UnitImportUploadForm()
+    plan = None
+    problems: list[dict] = []
+    if request.method == "POST" and "sha256" in request.POST:
+        confirm = UnitImportConfirmForm(request.POST)
+        pending = request.session.get(key) or {}
+        data = base64.b64decode(pending.get("data", "")) if pending else b""
+        digest = confirm.cleaned_data["sha256"] if confirm.is_valid() else None
+        if not pending or digest != pending.get("sha256") or hashlib.sha256(data).hexdigest() != digest:
+            messages.error(request, _("That preview has expired. Upload the file again."))
+            return redirect("compound-units-import", slug=compound.slug)
+        try:
+            plan = unit_import.units_import(
+                compound=compound, data=data, file_name=pending["name"], actor=request.user
+            )
+        except ApplicationError as exc:
+            request.session.pop(key, None)
+            problems = _problems_of(exc)
+            upload_form.add_error(None, exc.message)
+        else:
+            request.session.pop(key, None)
+            messages.success(
+                request,
+                _("%(file)s imported: %(new)s new units, %(existing)s already there, %(owners)s owner links.")
+                % {
+                    "file": plan.file_name,
+                    "new": plan.new_units,
+                    "existing": plan.existing_units,
+                    "owners": plan.new_owner_links,
+                },
+            )
+            return redirect("compound-members", slug=compound.slug)
+    elif request.method == "POST":
+        upload_form = UnitImportUploadForm(request.POST, request.FILES)
+        if upload_form.is_valid():
+            upload = upload_form.cleaned_data["file"]
+            name = (upload.name or "").rsplit("/", 1)[-1][:200]
+            data = upload.read(unit_import.MAX_BYTES + 1)
+            try:
+                plan = unit_import.units_import_plan(
+                    compound=compound, data=data, file_name=name, actor=request.user
+                )
+            except ApplicationError as exc:
+                request.session.pop(key, None)
+                problems = _problems_of(exc)
+                upload_form.add_error(None, exc.message)
+            else:
+                request.session[key] = {
+                    "name": name,
+                    "sha256": plan.sha256,
+                    "data": base64.b64encode(data).decode("ascii"),
+                }
+    return render(
+        request,
+        "communities/unit_import.html",
+        {
+            "compound": compound,
+            "form": upload_form,
+            "plan": plan,
+            "confirm_form": UnitImportConfirmForm(initial={"sha256": plan.sha256}) if plan else None,
+            "problems": problems,
+            "max_rows": unit_import.MAX_ROWS,
+            "max_mb": unit_import.MAX_BYTES // (1024 * 1024),
+        },
+    )
+
+
+@login_required
+def unit_import_template(request, slug):
+    """The template file: the headers the import reads, and one example row."""
+    access_compound(request.user, slug, Capability.MANAGE_UNITS)
+    return file_response(
+        unit_import.template_csv(), filename="units-template.csv", content_type="text/csv; charset=utf-8"
     )

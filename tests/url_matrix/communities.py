@@ -6,6 +6,9 @@ ROWS = {
     'home':                          ('none', "200 200 200 200 200 200 200 200"),
     'compound-members':              ('compound', "  L 404 404 200 200 200 200 200"),
     'compound-duties-edit':          ('compound', "  L 404 404 403 403 403 200 200"),
+    # the roster of units from a spreadsheet: MANAGE_UNITS (company manager, community official, street admin)
+    'compound-units-import':          ('compound', "  L 404 404 403 403 403 200 200"),
+    'compound-units-import-template': ('compound', "  L 404 404 403 403 403 200 200"),
     'api:compound-list':             ('none', "200 200 200 200 200 200 200 200"),
     'api:compound-detail':           ('compound', "200 200 200 200 200 200 200 200"),
     'api:compound-me':               ('compound', "403 200 200 200 200 200 200 200"),
