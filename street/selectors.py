@@ -590,17 +590,30 @@ def _yuan(fen: int) -> Decimal:
     return (Decimal(fen) / 100).quantize(Decimal("0.01"))
 
 
+CHART_MAX_MONTHS = 60
+
+
 def charts(
-    office: StreetOffice, *, compound_ids: list[int] | None = None, months: int = 12, today=None
+    office: StreetOffice, *, compound_ids: list[int] | None = None, months: int | None = None, today=None
 ) -> dict:
-    """Collection rate and score per compound; income vs necessary costs per month (office)."""
+    """Collection rate and score per compound; income vs necessary costs per month (office).
+    ``months``: the last so many; None: every month since the office's rollups start (the
+    backfill starts them where the data does), at least 12 and at most 60."""
     today = today or timezone.localdate()
     last = today.replace(day=1)
-    first = add_months(last, -(months - 1))
     compounds = Compound.objects.filter(community__street_office=office).order_by("name", "pk")
     if compound_ids is not None:
         compounds = compounds.filter(pk__in=compound_ids)
     compounds = list(compounds)
+    if months is None:
+        start = CompoundMonth.objects.filter(compound__in=compounds, month__lte=last).aggregate(
+            m=Min("month")
+        )["m"]
+        months = 12
+        if start is not None:
+            months = (last.year - start.year) * 12 + last.month - start.month + 1
+        months = min(max(months, 12), CHART_MAX_MONTHS)
+    first = add_months(last, -(months - 1))
     month_list = [add_months(first, k) for k in range(months)]
     labels = [m.strftime("%Y-%m") for m in month_list]
     rows = {
@@ -633,6 +646,8 @@ def charts(
     income = [_yuan(by_month[m]["income"]) if m in by_month else None for m in month_list]
     costs = [_yuan(by_month[m]["costs"]) if m in by_month else None for m in month_list]
     return {
+        "first_month": first,
+        "last_month": last,
         "compounds": per_compound,
         "money": LineChart(labels, [(_("Income (yuan)"), income), (_("Necessary costs (yuan)"), costs)]),
         "has_money": any(v is not None for v in income),
