@@ -258,6 +258,7 @@ _LINK_NAMES = {
     "score": "assessments:public",
     "repairs": "assessments:repair-list",
     "meetings": "meetings:home",
+    "settlement": "settlements:list",
 }
 
 
@@ -384,7 +385,7 @@ def _read_rows(ids: list[int], month: dt.date) -> list[Row]:
             open_flags=open_flags or 0,
             settlement=settlement_label(s_year, s_status),
         )
-    return [by_id[pk] for pk in ids]
+    return [by_id[pk] for pk in ids if pk in by_id]  # (one deleted in between: left out)
 
 
 def dashboard(

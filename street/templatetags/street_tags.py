@@ -107,7 +107,7 @@ def _row_html(r, p: _Page, empty: MonthFigures) -> str:
             f'<td class="num"><a href="{links["meetings"]}">{p.text(r.topics_resolved)}</a></td>',
             f'<td class="num"><a href="{links["meetings"]}">{p.text(m.action_items_overdue)}</a></td>',
             f'<td class="num"><a href="{links["compound"]}">{p.text(m.stewards)}</a></td>',
-            f"<td>{p.text(r.settlement)}</td>",
+            f'<td><a href="{links["settlement"]}">{p.text(r.settlement)}</a></td>',
             f'<td class="num"><a href="{p.flags_url}">{p.text(r.open_flags)}</a></td>',
             "</tr>",
         )
