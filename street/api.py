@@ -139,7 +139,9 @@ class DashboardApi(APIView):
     def get(self, request, slug):
         dashboard, _role = _dashboard(request, slug)
         query = selectors.DashboardQuery.parse(request.query_params)
-        data = selectors.dashboard(dashboard.street_office, query)
+        data = selectors.dashboard(
+            dashboard.street_office, query, refreshed_at=dashboard.rollups_refreshed_at
+        )
         return Response(
             DashboardSerializer(
                 {

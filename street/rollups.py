@@ -1,22 +1,29 @@
 """Compute one compound's monthly figures from the apps' selectors and source tables.
 
 Run by the beat job and the refresh button (``services.rollups_refresh``), never by a page.
-Flow figures are computed for every month asked for; stock figures that the source tables
-cannot give for a past date (open repairs, stewards, the latest disclosure's lateness) are
-computed for the current month only and left as they were for the others.
+Flow figures are computed for every month asked for. Stock figures are as of the month's
+end, read back from the source tables' own dates (``stock_at``): payouts waiting (submitted
+before, not yet decided), the latest disclosure published by then and whether one was
+late, repair requests open and overdue then, stewards in office then — so a backfill gives
+the same history as if the refresh had run every month. The current month's are as of
+the refresh, through the apps' selectors.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 
-from django.db.models import Count, Min, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from assessments.models import AssessmentRound, RepairRequest, RoundStatus
+from assessments.scoring import round2
 from assessments.selectors import published_rounds, repair_stats
 from common.periods import add_months, quarter_end
 from communities.models import Compound, StewardAssignment
@@ -30,10 +37,14 @@ from escrow.models import (
     Category,
     Disclosure,
     DisclosureStatus,
+    EscrowAccount,
+    FeeBill,
     JournalLine,
     Payment,
     PayoutRequest,
+    PayoutStatus,
 )
+from meetings.models import Meeting
 from meetings.selectors import meeting_counts
 
 NECESSARY = frozenset(NECESSARY_COST_CATEGORIES)
@@ -65,16 +76,19 @@ def ledger_by_month(compound: Compound, first: dt.date) -> dict[tuple[dt.date, s
     return out
 
 
-def disclosure_state(compound: Compound, today: dt.date) -> tuple[str, bool | None]:
+def disclosure_state(
+    compound: Compound, today: dt.date, *, published_by: dt.datetime | None = None
+) -> tuple[str, bool | None]:
     """The latest published quarter ("2026Q3") and whether a later quarter is overdue:
-    ended more than 15 days ago and not published. ``None`` without an escrow account."""
-    last = (
-        Disclosure.objects.filter(compound=compound, status=DisclosureStatus.PUBLISHED)
-        .order_by("-year", "-quarter")
-        .values_list("year", "quarter")
-        .first()
-    )
+    ended more than 15 days ago and not published. ``None`` without an escrow account.
+    ``published_by``: as it stood then (only disclosures published by that moment)."""
+    published = Disclosure.objects.filter(compound=compound, status=DisclosureStatus.PUBLISHED)
+    if published_by is not None:
+        published = published.filter(published_at__lte=published_by)
+    last = published.order_by("-year", "-quarter").values_list("year", "quarter").first()
     account = getattr(compound, "escrow_account", None)
+    if account is not None and account.opened_on > today:
+        account = None  # not open yet then
     label = f"{last[0]}Q{last[1]}" if last else ""
     if last:
         year, quarter = last
@@ -151,8 +165,64 @@ def compute(
         }
         if month == current:
             v.update(_current_stock(compound, now, today, has_account))
+        elif month < current:
+            v.update(stock_at(compound, _end_of(month), has_account=has_account))
         out.append(MonthFigures(month=month, values=v))
     return out
+
+
+def _end_of(month: dt.date) -> dt.datetime:
+    """The last moment of the month, local time."""
+    return timezone.make_aware(dt.datetime.combine(add_months(month, 1), dt.time.min)) - dt.timedelta(
+        microseconds=1
+    )
+
+
+def stock_at(compound: Compound, at: dt.datetime, *, has_account: bool) -> dict:
+    """The stock figures as they stood at ``at`` (a past month's end), from the dates the
+    source rows keep: a payout waits from ``submitted_at`` until ``decided_at`` (paid,
+    rejected or withdrawn); a repair request is open from ``reported_at`` until ``done_at``
+    (the requests of the 365 days before, as the repairs page counts them) and overdue
+    once past ``due_at``; the median hours to fix are of those fixed by then; a steward is
+    in office between the membership's start and end dates."""
+    day = timezone.localdate(at)
+    opened = getattr(compound, "escrow_account", None)
+    has_account = has_account and opened is not None and opened.opened_on <= day
+    waiting = (
+        PayoutRequest.objects.filter(compound=compound, submitted_at__lte=at)
+        .filter(Q(decided_at__isnull=True) | Q(decided_at__gt=at))
+        .exclude(status=PayoutStatus.DRAFT)
+        .aggregate(n=Count("pk"), holds=Sum("amount_fen"), oldest=Min("submitted_at"))
+    )
+    label, late = disclosure_state(compound, day, published_by=at)
+    repairs = RepairRequest.objects.filter(
+        compound=compound, reported_at__lte=at, reported_at__gte=at - dt.timedelta(days=365)
+    )
+    open_then = repairs.filter(Q(done_at__isnull=True) | Q(done_at__gt=at))
+    durations = sorted(
+        (done - reported).total_seconds() / 3600
+        for reported, done in repairs.filter(done_at__lte=at).values_list("reported_at", "done_at")
+    )
+    stewards = (
+        StewardAssignment.objects.filter(compound=compound, membership__start_date__lte=day)
+        .exclude(membership__end_date__lt=day)
+        .values("membership__user_id")
+        .distinct()
+        .count()
+    )
+    return {
+        "open_holds_fen": (waiting["holds"] or 0) if has_account else None,
+        "payouts_waiting": waiting["n"] if has_account else None,
+        "payouts_oldest_days": (at - waiting["oldest"]).days if waiting["oldest"] and has_account else None,
+        "disclosure_last": label,
+        "disclosure_late": late,
+        "repairs_open": open_then.count(),
+        "repairs_overdue": open_then.filter(due_at__lt=at).count(),
+        "repairs_median_hours": round2(Fraction(statistics.median(durations)).limit_denominator(10**6))
+        if durations
+        else None,
+        "stewards": stewards,
+    }
 
 
 def _current_stock(compound: Compound, now: dt.datetime, today: dt.date, has_account: bool) -> dict:
@@ -179,3 +249,35 @@ def _current_stock(compound: Compound, now: dt.datetime, today: dt.date, has_acc
         "repairs_median_hours": repairs.median_hours,
         "stewards": stewards,
     }
+
+
+def history_start(compounds: list[Compound]) -> dt.date | None:
+    """The first month the source tables have something to say for these compounds: an
+    escrow account opened, a bill, a payment, a meeting held, a published assessment
+    round (its quarter's last month, when its score starts to count). None: nothing yet."""
+    ids = [c.pk for c in compounds]
+    days = [c.escrow_account.opened_on for c in compounds if _has_account(c)]
+    days.append(FeeBill.objects.filter(compound_id__in=ids).aggregate(d=Min("period"))["d"])
+    days.append(Payment.objects.filter(compound_id__in=ids).aggregate(d=Min("received_on"))["d"])
+    first_meeting = Meeting.objects.filter(compound_id__in=ids, opened_at__isnull=False).aggregate(
+        d=Min("opened_at")
+    )["d"]
+    if first_meeting is not None:
+        days.append(timezone.localdate(first_meeting))
+    first_round = (
+        AssessmentRound.objects.filter(compound_id__in=ids, status=RoundStatus.PUBLISHED)
+        .order_by("year", "quarter")
+        .values_list("year", "quarter")
+        .first()
+    )
+    if first_round is not None:
+        days.append(quarter_end(*first_round))
+    days = [d for d in days if d is not None]
+    return min(days).replace(day=1) if days else None
+
+
+def _has_account(compound: Compound) -> bool:
+    try:
+        return compound.escrow_account is not None
+    except EscrowAccount.DoesNotExist:
+        return False

@@ -12,6 +12,7 @@ from functools import cached_property, lru_cache
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -26,6 +27,7 @@ from django.db.models import (
     Subquery,
     Sum,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -34,10 +36,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.periods import add_months
-from communities.models import Compound, StreetOffice
+from communities.models import Community, Compound, StreetOffice
 from escrow.fees.selectors import RateRow
 from street.models import CompoundMonth, Flag, FlagStatus, StreetDashboard
-from street.settlement import settlement_statuses
+from street.settlement import settlement_label, settlement_params, settlement_subqueries
 
 # Sort keys → SQL over the compound and its rollup row of the month (``m``, a FilteredRelation).
 SORT_FIELDS = {
@@ -140,11 +142,58 @@ class DashboardQuery:
         )
 
 
+# The rollup fields a dashboard row shows (of the month; the previous month's rate and score).
+ROW_FIELDS = (
+    "billed_fen",
+    "received_fen",
+    "escrow_balance_fen",
+    "open_holds_fen",
+    "payouts_waiting",
+    "payouts_oldest_days",
+    "disclosure_last",
+    "disclosure_late",
+    "score",
+    "repairs_open",
+    "repairs_overdue",
+    "repairs_median_hours",
+    "action_items_overdue",
+    "stewards",
+)
+PREVIOUS_FIELDS = ("billed_fen", "received_fen", "score")
+_DECIMALS = {"score": Decimal("0.01"), "repairs_median_hours": Decimal("0.01")}
+
+
+class MonthFigures:
+    """A compound's rollup figures of one month as the page reads them: the attributes of
+    ``CompoundMonth`` that a row shows (``None`` for any not read), and its collection rate."""
+
+    __slots__ = (*ROW_FIELDS, "month")
+
+    def __init__(self, month: dt.date | None = None, **values):
+        self.month = month
+        for name in ROW_FIELDS:
+            setattr(self, name, values.get(name))
+        for name, exp in _DECIMALS.items():  # SQLite gives a float
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Decimal):
+                setattr(self, name, Decimal(str(value)).quantize(exp))
+        if self.disclosure_late is not None:
+            self.disclosure_late = bool(self.disclosure_late)
+        if self.disclosure_last is None:
+            self.disclosure_last = ""
+
+    @property
+    def collection_rate(self) -> Decimal | None:
+        return RateRow(
+            period=self.month, billed_fen=self.billed_fen or 0, received_fen=self.received_fen or 0
+        ).rate
+
+
 @dataclass
 class Row:
     compound: Compound
-    m: CompoundMonth | None
-    previous: CompoundMonth | None
+    m: MonthFigures | CompoundMonth | None
+    previous: MonthFigures | CompoundMonth | None
     meetings_held: int = 0
     topics_resolved: int = 0
     open_flags: int = 0
@@ -154,7 +203,7 @@ class Row:
     def links(self) -> dict:
         return _links(self.compound.slug)
 
-    @property
+    @cached_property
     def collection_rate(self) -> Decimal | None:
         return self.m.collection_rate if self.m else None
 
@@ -162,7 +211,7 @@ class Row:
     def collection_trend(self) -> Decimal | None:
         if not (self.m and self.previous):
             return None
-        now, before = self.m.collection_rate, self.previous.collection_rate
+        now, before = self.collection_rate, self.previous.collection_rate
         return None if now is None or before is None else now - before
 
     @property
@@ -209,6 +258,7 @@ _LINK_NAMES = {
     "score": "assessments:public",
     "repairs": "assessments:repair-list",
     "meetings": "meetings:home",
+    "settlement": "settlements:list",
 }
 
 
@@ -265,34 +315,118 @@ def _sortable(qs, key: str, month: dt.date):
     if key == "topics_through":
         return qs.annotate(topics_through=_through("topics_resolved", month))
     if key == "open_flags":
-        return qs.annotate(
-            open_flags=Coalesce(
-                Subquery(
-                    Flag.objects.filter(compound=OuterRef("pk"), active=True, status=FlagStatus.OPEN)
-                    .values("compound")
-                    .annotate(n=Count("pk"))
-                    .values("n")[:1]
-                ),
-                0,
-            )
-        )
+        return qs.annotate(open_flags=_open_flags())
     return qs
 
 
-def dashboard(office: StreetOffice, query: DashboardQuery, *, page: int | None = None) -> dict:
+def _open_flags():
+    return Coalesce(
+        Subquery(
+            Flag.objects.filter(compound=OuterRef("pk"), active=True, status=FlagStatus.OPEN)
+            .values("compound")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+        0,
+    )
+
+
+def _rows_sql(n: int) -> str:
+    """One query for the figures of ``n`` compounds (the page's): the compound and its
+    community, the month's rollup (``m``) and the previous month's (``p``), meetings and
+    topics up to the month, open flags, the latest settlement in force. Plain SQL (the
+    same on PostgreSQL and SQLite): built by the ORM it cost more to compile than to run."""
+    c, cm = Compound._meta.db_table, Community._meta.db_table
+    rollup, flag = CompoundMonth._meta.db_table, Flag._meta.db_table
+    settlement = settlement_subqueries("c.id")
+    return f"""
+        SELECT c.id, c.name, c.slug, c.community_id, cm.name, m.id,
+               {", ".join(f"m.{f}" for f in ROW_FIELDS)},
+               p.id, {", ".join(f"p.{f}" for f in PREVIOUS_FIELDS)},
+               (SELECT SUM(u.meetings_held) FROM {rollup} u WHERE u.compound_id = c.id AND u.month <= %s),
+               (SELECT SUM(u.topics_resolved) FROM {rollup} u WHERE u.compound_id = c.id AND u.month <= %s),
+               (SELECT COUNT(*) FROM {flag} f WHERE f.compound_id = c.id AND f.active AND f.status = %s),
+               {settlement}
+        FROM {c} c
+        JOIN {cm} cm ON cm.id = c.community_id
+        LEFT JOIN {rollup} m ON m.compound_id = c.id AND m.month = %s
+        LEFT JOIN {rollup} p ON p.compound_id = c.id AND p.month = %s
+        WHERE c.id IN ({", ".join(["%s"] * n)})"""  # noqa: S608 - names from the models; values are parameters
+
+
+def _read_rows(ids: list[int], month: dt.date) -> list[Row]:
+    """The rows of these compounds, in this order (see ``_rows_sql``)."""
+    if not ids:
+        return []
+    previous = add_months(month, -1)
+    params = [month, month, FlagStatus.OPEN, *settlement_params(), month, previous, *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(_rows_sql(len(ids)), params)
+        fetched = cursor.fetchall()
+    communities: dict[int, Community] = {}
+    by_id = {}
+    k, j = len(ROW_FIELDS), len(PREVIOUS_FIELDS)
+    for rec in fetched:
+        pk, name, slug, community_id, community_name, m_id = rec[:6]
+        m_values, p_id = rec[6 : 6 + k], rec[6 + k]
+        p_values = rec[7 + k : 7 + k + j]
+        meetings, topics, open_flags, s_year, s_status = rec[7 + k + j :]
+        if community_id not in communities:
+            communities[community_id] = Community(id=community_id, name=community_name)
+        compound = Compound(id=pk, name=name, slug=slug, community=communities[community_id])
+        by_id[pk] = Row(
+            compound=compound,
+            m=MonthFigures(month, **dict(zip(ROW_FIELDS, m_values, strict=True))) if m_id else None,
+            previous=MonthFigures(previous, **dict(zip(PREVIOUS_FIELDS, p_values, strict=True)))
+            if p_id
+            else None,
+            meetings_held=meetings or 0,
+            topics_resolved=topics or 0,
+            open_flags=open_flags or 0,
+            settlement=settlement_label(s_year, s_status),
+        )
+    return [by_id[pk] for pk in ids if pk in by_id]  # (one deleted in between: left out)
+
+
+def dashboard(
+    office: StreetOffice,
+    query: DashboardQuery,
+    *,
+    page: int | None = None,
+    refreshed_at: dt.datetime | None | object = ...,
+) -> dict:
     """The rows (one page of ``PAGE_SIZE`` when ``page`` is given, else all) sorted in the
-    database, and the totals: a fixed number of queries, and only one page of rows read,
-    whatever the number of compounds or of ledger lines."""
+    database, and the totals. Three queries whatever the number of compounds or of ledger
+    lines: which compounds are on the page (and how many rows in all), their figures (the
+    rollups of the month and the one before, sums up to the month, open flags, settlement
+    status: ``_read_rows``), and the totals (cached under the refresh time, so none at all
+    most of the time; pass ``refreshed_at`` when the caller has it)."""
     qs = _compounds(office, query)
     key = SORT_FIELDS[query.sort]
     order = F(key).desc(nulls_last=True) if query.descending else F(key).asc(nulls_last=True)
     ordered = _sortable(qs, key, query.month).order_by(order, "name", "pk")
     paging = {}
     if page is not None:
-        count = qs.count()
+        # Which compounds are on the page (sorted and cut in the database, with the number
+        # of rows the filters keep as a window count), then their figures.
+        def page_of(n):
+            return list(
+                ordered.annotate(total=Window(Count("pk"))).values_list("pk", "total")[
+                    (n - 1) * PAGE_SIZE : n * PAGE_SIZE
+                ]
+            )
+
+        chosen = page_of(page)
+        if chosen:
+            count = chosen[0][1]
+        else:  # past the last page, or nothing matches: the last page
+            count = qs.count()
+            if count:
+                page = -(-count // PAGE_SIZE)
+                chosen = page_of(page)
         pages = max(1, -(-count // PAGE_SIZE))
         page = min(page, pages)
-        ordered = ordered[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        ids = [pk for pk, _n in chosen]
         paging = {
             "count": count,
             "page": page,
@@ -300,52 +434,29 @@ def dashboard(office: StreetOffice, query: DashboardQuery, *, page: int | None =
             "previous_page": page - 1 if page > 1 else None,
             "next_page": page + 1 if page < pages else None,
         }
-    ids = list(ordered.values_list("pk", flat=True))
-    compounds = Compound.objects.select_related("community").in_bulk(ids)
-    previous = add_months(query.month, -1)
-    months = {
-        (r.compound_id, r.month): r
-        for r in CompoundMonth.objects.filter(compound_id__in=ids, month__in=[query.month, previous])
-    }
-    through = {
-        row["compound_id"]: row
-        for row in CompoundMonth.objects.filter(compound_id__in=ids, month__lte=query.month)
-        .values("compound_id")
-        .annotate(meetings=Sum("meetings_held"), topics=Sum("topics_resolved"))
-    }
-    flags = dict(
-        Flag.objects.filter(compound_id__in=ids, active=True, status=FlagStatus.OPEN)
-        .values("compound_id")
-        .annotate(n=Count("pk"))
-        .values_list("compound_id", "n")
-    )
-    settlement = settlement_statuses(ids)
-    rows = [
-        Row(
-            compound=compounds[pk],
-            m=months.get((pk, query.month)),
-            previous=months.get((pk, previous)),
-            meetings_held=through.get(pk, {}).get("meetings") or 0,
-            topics_resolved=through.get(pk, {}).get("topics") or 0,
-            open_flags=flags.get(pk, 0),
-            settlement=settlement.get(pk),
-        )
-        for pk in ids
-    ]
-    return {"rows": rows, "totals": totals(office, query), **paging}
+    else:
+        ids = list(ordered.values_list("pk", flat=True))
+    rows = []
+    for start in range(0, len(ids), 500):  # an export of every compound: 500 at a time
+        rows += _read_rows(ids[start : start + 500], query.month)
+    return {"rows": rows, "totals": totals(office, query, refreshed_at=refreshed_at), **paging}
 
 
-def totals(office: StreetOffice, query: DashboardQuery) -> Totals:
+def totals(
+    office: StreetOffice, query: DashboardQuery, *, refreshed_at: dt.datetime | None | object = ...
+) -> Totals:
     """The seed's headline figures from the rollups up to the month, for the compounds the
     filters keep: compounds, money managed (every fee payment received), meetings held,
     topics resolved, the mean of each compound's first and latest score, stewards now.
     Rollups change only when they are refreshed, so the figures are cached under the
     refresh time: exact, and computed once per refresh and filter."""
-    refreshed = (
-        StreetDashboard.objects.filter(street_office=office)
-        .values_list("rollups_refreshed_at", flat=True)
-        .first()
-    )
+    refreshed = refreshed_at
+    if refreshed is ...:
+        refreshed = (
+            StreetDashboard.objects.filter(street_office=office)
+            .values_list("rollups_refreshed_at", flat=True)
+            .first()
+        )
     signature = "|".join(
         str(x)
         for x in (office.pk, refreshed, query.month, query.community, query.q, query.flagged, query.late)
@@ -480,17 +591,30 @@ def _yuan(fen: int) -> Decimal:
     return (Decimal(fen) / 100).quantize(Decimal("0.01"))
 
 
+CHART_MAX_MONTHS = 60
+
+
 def charts(
-    office: StreetOffice, *, compound_ids: list[int] | None = None, months: int = 12, today=None
+    office: StreetOffice, *, compound_ids: list[int] | None = None, months: int | None = None, today=None
 ) -> dict:
-    """Collection rate and score per compound; income vs necessary costs per month (office)."""
+    """Collection rate and score per compound; income vs necessary costs per month (office).
+    ``months``: the last so many; None: every month since the office's rollups start (the
+    backfill starts them where the data does), at least 12 and at most 60."""
     today = today or timezone.localdate()
     last = today.replace(day=1)
-    first = add_months(last, -(months - 1))
     compounds = Compound.objects.filter(community__street_office=office).order_by("name", "pk")
     if compound_ids is not None:
         compounds = compounds.filter(pk__in=compound_ids)
     compounds = list(compounds)
+    if months is None:
+        start = CompoundMonth.objects.filter(compound__in=compounds, month__lte=last).aggregate(
+            m=Min("month")
+        )["m"]
+        months = 12
+        if start is not None:
+            months = (last.year - start.year) * 12 + last.month - start.month + 1
+        months = min(max(months, 12), CHART_MAX_MONTHS)
+    first = add_months(last, -(months - 1))
     month_list = [add_months(first, k) for k in range(months)]
     labels = [m.strftime("%Y-%m") for m in month_list]
     rows = {
@@ -523,6 +647,8 @@ def charts(
     income = [_yuan(by_month[m]["income"]) if m in by_month else None for m in month_list]
     costs = [_yuan(by_month[m]["costs"]) if m in by_month else None for m in month_list]
     return {
+        "first_month": first,
+        "last_month": last,
         "compounds": per_compound,
         "money": LineChart(labels, [(_("Income (yuan)"), income), (_("Necessary costs (yuan)"), costs)]),
         "has_money": any(v is not None for v in income),

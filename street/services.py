@@ -14,7 +14,6 @@ from common.errors import PermissionDeniedError
 from common.periods import add_months, months_between
 from communities.audit import audit_record, snapshot
 from communities.models import Compound, StreetOffice
-from escrow.models import EscrowAccount
 from street import flags as flag_rules
 from street import rollups
 from street.models import CompoundMonth, Flag, FlagStatus, StreetDashboard
@@ -48,9 +47,8 @@ def dashboard_ensure(*, street_office: StreetOffice, slug: str = "", actor=None)
 def _months(compounds: list[Compound], months: int | None, today: dt.date) -> list[dt.date]:
     current = today.replace(day=1)
     if months is None:
-        opened = [c.escrow_account.opened_on for c in compounds if _account(c)]
-        first = min(opened) if opened else current
-        first = max(first.replace(day=1), add_months(current, -(MAX_MONTHS - 1)))
+        first = min(rollups.history_start(compounds) or current, current)
+        first = max(first, add_months(current, -(MAX_MONTHS - 1)))
     else:
         if not 1 <= int(months) <= MAX_MONTHS:
             raise ValidationError({"months": _("Between 1 and %(n)d months.") % {"n": MAX_MONTHS}})
@@ -58,17 +56,11 @@ def _months(compounds: list[Compound], months: int | None, today: dt.date) -> li
     return months_between(first, current)
 
 
-def _account(compound: Compound) -> EscrowAccount | None:
-    try:
-        return compound.escrow_account
-    except EscrowAccount.DoesNotExist:
-        return None
-
-
 def rollups_refresh(street_office: StreetOffice, *, months: int | None = None, now=None, actor=None) -> int:
-    """Recompute the office's rollups for the last ``months`` months (all since the first
-    escrow account opened when None). One short transaction per compound; the refresh
-    time is stored on the dashboard. Returns the number of rows written."""
+    """Recompute the office's rollups for the last ``months`` months (when None: every
+    month since the source tables start, ``rollups.history_start``, at most 60 — the
+    backfill). One short transaction per compound; the refresh time is stored on the
+    dashboard. Returns the number of rows written."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     compounds = office_compounds(street_office)
@@ -164,11 +156,29 @@ def flag_decide(*, flag_id: int, street_office: StreetOffice, decision: str, rea
     return flag
 
 
+def history_missing(street_office: StreetOffice, *, today: dt.date | None = None) -> bool:
+    """True when the office's rollups do not reach back to where its data starts (a new
+    office, or one whose refreshes began after its pilots did): it needs a backfill."""
+    today = today or timezone.localdate()
+    compounds = office_compounds(street_office)
+    months = _months(compounds, None, today)
+    have = set(
+        CompoundMonth.objects.filter(compound__in=compounds, month=months[0]).values_list(
+            "compound_id", flat=True
+        )
+    )
+    return any(c.pk not in have for c in compounds)
+
+
 def refresh_all(*, months: int | None = 3, now=None) -> dict:
-    """The beat job: every street office's rollups, then its flags."""
+    """The beat job: every street office's rollups, then its flags. An office whose
+    history is missing is backfilled from the start of its data first (once: afterwards
+    its first month is there)."""
     out = {}
+    today = timezone.localdate(now) if now else None
     for office in StreetOffice.objects.order_by("pk"):
-        rows = rollups_refresh(office, months=months, now=now)
+        span = None if months is not None and history_missing(office, today=today) else months
+        rows = rollups_refresh(office, months=span, now=now)
         raised = flags_refresh(office, now=now)
         out[office.pk] = {"rows": rows, "flags": len(raised)}
     return out

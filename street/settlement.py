@@ -18,5 +18,25 @@ def settlement_statuses(compound_ids: list[int]) -> dict[int, str | None]:
     )
     for compound_id, year, status in rows:
         if statuses[compound_id] is None:
-            statuses[compound_id] = f"{year}: {SettlementStatus(status).label}"
+            statuses[compound_id] = settlement_label(year, status)
     return statuses
+
+
+def settlement_subqueries(compound_column: str) -> str:
+    """SQL for the year and the status of a compound's latest settlement in force (two
+    columns; params: ``settlement_params()``), for the dashboard's one query of rows."""
+    table = Settlement._meta.db_table
+    latest = (
+        f"FROM {table} s WHERE s.compound_id = {compound_column} AND s.status <> %s "
+        "ORDER BY s.year DESC, s.version DESC LIMIT 1"
+    )
+    return f"(SELECT s.year {latest}), (SELECT s.status {latest})"
+
+
+def settlement_params() -> list:
+    return [SettlementStatus.SUPERSEDED, SettlementStatus.SUPERSEDED]
+
+
+def settlement_label(year, status) -> str | None:
+    """ "<year>: <status label>", or None (not yet available)."""
+    return None if year is None else f"{year}: {SettlementStatus(status).label}"

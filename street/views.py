@@ -44,7 +44,7 @@ def dashboard_page(request, slug):
             },
             status=400,
         )
-    data = selectors.dashboard(office, query, page=query.page)
+    data = selectors.dashboard(office, query, page=query.page, refreshed_at=dashboard.rollups_refreshed_at)
     return render(
         request,
         "street/dashboard.html",

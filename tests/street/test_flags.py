@@ -213,8 +213,14 @@ def test_same_data_same_flags_and_decisions_survive_a_refresh(paying):
 
 
 def test_the_beat_task_refreshes_every_office(paying):
+    from common.periods import months_between
     from street.tasks import street_refresh_all
 
+    # The first run backfills the office's history (from its escrow account's month on)…
+    months = len(months_between(paying.a.escrow_account.opened_on.replace(day=1), timezone.localdate()))
+    result = street_refresh_all.apply(kwargs={"months": 2}).get()
+    assert result[str(paying.office.pk)]["rows"] == 2 * months
+    # …and from then on refreshes the months it is told.
     result = street_refresh_all.apply(kwargs={"months": 2}).get()
     assert result[str(paying.office.pk)]["rows"] == 2 * 2  # two compounds × two months
 

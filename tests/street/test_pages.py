@@ -287,3 +287,30 @@ def test_api_flags_list_with_evidence_and_link(world, settings, tmp_path):
     )
     bad = client_for(world.inspector).get(reverse("api:street-flags", args=[dashboard.slug]) + "?colour=red")
     assert bad.status_code == 400 and "colour" in bad.json()["extra"]["fields"]
+
+
+def test_the_rows_escape_what_people_typed_and_read_the_same_as_the_api(world, board):
+    """The rows are written by one tag (street_tags.dashboard_rows), not the template
+    engine: a compound's name is escaped all the same, and the cells say what the API says."""
+    from communities.models import Compound
+
+    Compound.objects.filter(pk=world.a.pk).update(name='<script>alert("x")</script>&')
+    c = client_for(world.street_admin)
+    html = c.get(reverse("street:dashboard", args=[board.slug])).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;" in html
+    api = c.get(reverse("api:street-dashboard", args=[board.slug])).json()
+    row = next(r for r in api["rows"] if r["compound"] == world.a.slug)
+    cells = re.search(rf'<tr data-compound="{world.a.slug}">(.*?)</tr>', html, re.S)[1]
+    for link in row["links"].values():  # every figure links to the page it comes from
+        assert f'href="{link}"' in cells
+    assert f'href="/c/{world.a.slug}/settlements/"' in cells
+    rate = row["collection_rate"]
+    assert (f"{rate}%" if rate is not None else "not yet available") in cells
+
+
+def test_a_page_past_the_last_shows_the_last(world, board):
+    c = client_for(world.street_admin)
+    response = c.get(reverse("street:dashboard", args=[board.slug]) + "?page=99")
+    assert response.status_code == 200
+    assert response.context["page"] == 1 and len(response.context["rows"]) == 2

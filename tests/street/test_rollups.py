@@ -104,6 +104,7 @@ def _oracle(compound, months):
 FIELDS = [
     "billed_fen",
     "received_fen",
+    "money_in_fen",
     "income_fen",
     "necessary_costs_fen",
     "other_expenses_fen",
