@@ -38,7 +38,7 @@ def warm_pdf_fonts() -> float:
         from weasyprint.urls import URLFetcher
 
         HTML(string=_WARM_UP_HTML, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
-    except Exception:  # noqa: BLE001 — a warm-up that fails must not stop the worker
+    except Exception:  # a warm-up that fails must not stop the worker
         logging.getLogger(__name__).warning("PDF font warm-up failed", exc_info=True)
     return time.perf_counter() - started
 

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from common.request_context import _memo
 from communities import services
-from communities.testing import make_user
 from communities.models import Membership, Party, Role, ServiceContract, UnitOwnership, _active_q
 from communities.permissions import (
     STANDING_GENERATION_KEY,
@@ -23,9 +22,10 @@ from communities.permissions import (
     active_memberships,
     forget_standings,
     reaching_q,
-    standing_in,
     standing_generation,
+    standing_in,
 )
+from communities.testing import make_user
 
 STANDING_TABLES = ("communities_membership", "communities_unitownership", "communities_servicecontract")
 
@@ -45,9 +45,7 @@ def _reference_roles(user, compound, on=None) -> set[str]:
 
 
 def _reference_company_ids(user, on=None) -> set[int]:
-    return set(
-        active_memberships(user, on).filter(party=Party.COMPANY).values_list("company_id", flat=True)
-    )
+    return set(active_memberships(user, on).filter(party=Party.COMPANY).values_list("company_id", flat=True))
 
 
 @pytest.fixture
@@ -227,7 +225,9 @@ def test_a_bulk_update_needs_forget_standings(world):
     forget_standings() — which is why the services never update memberships in bulk."""
     assert Role.COMMITTEE_MEMBER in standing_in(world.committee, world.a).roles
     past = timezone.localdate() - dt.timedelta(days=5)
-    Membership.objects.filter(user=world.committee).update(start_date=past - dt.timedelta(days=5), end_date=past)
+    Membership.objects.filter(user=world.committee).update(
+        start_date=past - dt.timedelta(days=5), end_date=past
+    )
     assert Role.COMMITTEE_MEMBER in standing_in(world.committee, world.a).roles  # stale: the test can fail
     forget_standings()
     assert standing_in(world.committee, world.a).roles == set()
@@ -273,7 +273,9 @@ def test_access_compound_answers_404_after_the_last_role_ends(world, in_a_reques
     compound, standing = access_compound(world.committee, world.a.slug)
     assert compound == world.a and standing.roles == {Role.COMMITTEE_MEMBER}
     past = timezone.localdate() - dt.timedelta(days=5)
-    Membership.objects.filter(user=world.committee).update(start_date=past - dt.timedelta(days=5), end_date=past)
+    Membership.objects.filter(user=world.committee).update(
+        start_date=past - dt.timedelta(days=5), end_date=past
+    )
     forget_standings()  # also drops this request's memo
     from django.http import Http404
 
