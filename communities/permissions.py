@@ -339,18 +339,43 @@ def standing_in(user, compound: Compound, on=None) -> Standing:
     cache_key = None
     found = None
     if cache_seconds:
-        cache_key = f"gg:standing:{standing_generation()}:{key}"
-        cached = cache.get(cache_key)
-        if cached is not None:
-            roles, memberships = cached
-            found = Standing(compound=compound, roles=set(roles), memberships=list(memberships))
+        cache_key = f"gg:standing:v{_CACHE_FORMAT}:{standing_generation()}:{key}"
+        found = _from_cache(cache.get(cache_key), compound)
     if found is None:
         found = _compute_standing(user, compound, on)
         if cache_key is not None:
-            cache.set(cache_key, (sorted(found.roles), found.memberships), cache_seconds)
+            cache.set(cache_key, _to_cache(found), cache_seconds)
     if memo is not None:
         memo.setdefault("standing", {})[key] = found
     return _copy(found, compound)
+
+
+# Bump when what _to_cache stores changes shape.
+_CACHE_FORMAT = 1
+
+
+def _to_cache(standing: Standing) -> tuple:
+    """Roles and the memberships' column values — plain data, not pickled model instances
+    (a deploy that adds a column must not unpickle yesterday's rows into today's model)."""
+    columns = [f.attname for f in Membership._meta.concrete_fields]
+    return (
+        sorted(standing.roles),
+        tuple(columns),
+        [tuple(getattr(m, c) for c in columns) for m in standing.memberships],
+    )
+
+
+def _from_cache(cached, compound: Compound) -> Standing | None:
+    if cached is None:
+        return None
+    try:
+        roles, columns, rows = cached
+        if list(columns) != [f.attname for f in Membership._meta.concrete_fields]:
+            return None
+        memberships = [Membership.from_db(DEFAULT_DB_ALIAS, list(columns), row) for row in rows]
+    except (TypeError, ValueError):
+        return None
+    return Standing(compound=compound, roles=set(roles), memberships=memberships)
 
 
 def _standing_key(user, compound: Compound, on) -> str:

@@ -281,3 +281,18 @@ def test_access_compound_answers_404_after_the_last_role_ends(world, in_a_reques
 
     with pytest.raises(Http404):
         access_compound(world.committee, world.a.slug)
+
+
+def test_the_cache_holds_plain_rows_and_refuses_another_shape(world):
+    from communities import permissions
+
+    standing = standing_in(world.staff, world.a)
+    stored = permissions._to_cache(standing)
+    again = permissions._from_cache(stored, world.a)
+    assert again.roles == standing.roles
+    assert [(m.pk, m.role, m.company_id, m.end_date) for m in again.memberships] == [
+        (m.pk, m.role, m.company_id, m.end_date) for m in standing.memberships
+    ]
+    roles, columns, rows = stored
+    assert permissions._from_cache((roles, (*columns, "new_column"), rows), world.a) is None
+    assert permissions._from_cache("garbage", world.a) is None
