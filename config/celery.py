@@ -20,6 +20,8 @@ def _warm_pdf_fonts(**kwargs):
     closes the connection around every task, so CONN_MAX_AGE never keeps a dead one."""
     if os.environ.get("CELERY_WARM_PDF", "true").strip().lower() in ("0", "false", "no", "off"):
         return
+    import logging
+
     from common.pdf import warm_pdf_fonts
 
-    warm_pdf_fonts()
+    logging.getLogger(__name__).info("PDF fonts warm in %.2f s", warm_pdf_fonts())
