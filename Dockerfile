@@ -33,4 +33,4 @@ RUN SECRET_KEY=collectstatic-only-not-secret python manage.py collectstatic --no
 
 USER gongguan
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi:application", "--config", "config/gunicorn.py"]

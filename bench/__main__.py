@@ -1,12 +1,14 @@
-"""python -m bench [--keep] [--only NAME] [--big-lines N]
+"""python -m bench [--db NAME] [--keep] [--only NAME] [--big-lines N]
 
 Runs every ``bench/bench_*.py`` module's ``run(report)`` against PostgreSQL and
 prints one table of the figures at the end.
 
 DATABASE_URL must point at PostgreSQL (any database there; it is only used to reach
-the server). The runner creates its own database ``gongguan_bench`` next to it,
-migrates it, runs the benchmarks and drops it again (``--keep`` leaves it for a
-look with psql). It refuses to run on SQLite: the figures are about PostgreSQL.
+the server). The runner creates its own database (``--db``, default ``gongguan_bench``)
+next to it, migrates it, runs the benchmarks and drops it again (``--keep`` leaves it
+for a look with psql); modules that need a database of their own name it after that one
+(``bench.bench_db``), so two runs with different ``--db`` never share a database. It
+refuses to run on SQLite: the figures are about PostgreSQL.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 import time
 from contextlib import contextmanager
@@ -21,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-BENCH_DB = "gongguan_bench"
+from bench import BENCH_DB_ENV, DEFAULT_BENCH_DB
+
+BENCH_DB = DEFAULT_BENCH_DB
 POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
 
 
@@ -152,28 +157,40 @@ def _admin_connect(parts):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[1])
-    parser.add_argument("--keep", action="store_true", help=f"keep the {BENCH_DB} database afterwards")
+    parser.add_argument(
+        "--db",
+        default=os.environ.get(BENCH_DB_ENV) or BENCH_DB,
+        metavar="NAME",
+        help=f"the database to create, use and drop (default {BENCH_DB}); modules that need "
+        "one of their own use NAME_<module>",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--only", metavar="NAME", help="run only bench modules whose name contains NAME")
     parser.add_argument(
         "--big-lines", type=int, default=1_000_000, metavar="N", help="journal lines in the large compound"
     )
     options = parser.parse_args(argv)
+    bench_db = options.db
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,40}", bench_db):
+        parser.error(f"--db {bench_db!r}: lower-case letters, digits and _ only (at most 41)")
+    # The modules that create a database of their own read it (bench.bench_db).
+    os.environ[BENCH_DB_ENV] = bench_db
 
     url = os.environ.get("DATABASE_URL", "")
     parts = urlsplit(url)
     if parts.scheme not in POSTGRES_SCHEMES:
         print(
             "python -m bench needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:5432/DBNAME "
-            f"(it creates and drops its own database {BENCH_DB!r} on that server). "
+            f"(it creates and drops its own database {bench_db!r} on that server). "
             f"Got {parts.scheme + '://…' if parts.scheme else 'nothing'}.",
             file=sys.stderr,
         )
         return 2
 
     with _admin_connect(parts) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {BENCH_DB}")
-    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+        admin.execute(f"DROP DATABASE IF EXISTS {bench_db} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {bench_db}")
+    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{bench_db}"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
 
     import django
@@ -185,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     report = Report(options=options)
     started = time.perf_counter()
     try:
-        print(f"database: PostgreSQL {connection.cursor().connection.info.server_version} · {BENCH_DB}")
+        print(f"database: PostgreSQL {connection.cursor().connection.info.server_version} · {bench_db}")
         call_command("migrate", verbosity=0)
         for path in sorted(Path(__file__).parent.glob("bench_*.py")):
             if options.only and options.only not in path.stem:
@@ -197,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         connections.close_all()
         if not options.keep:
             with _admin_connect(parts) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+                admin.execute(f"DROP DATABASE IF EXISTS {bench_db} WITH (FORCE)")
     print("\n" + "=" * 78)
     print(f"Gongguan benchmarks — {time.perf_counter() - started:.0f} s in all")
     print(report.table())

@@ -24,7 +24,9 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 
-BENCH_DB = "gg_bench_meetings"
+from bench import bench_db
+
+BENCH_DB = bench_db("gg_bench_meetings")  # python -m bench --db NAME: NAME_meetings
 UNITS = 5_000
 BALLOTS = 4_000
 SERVICE_CALLS = 200

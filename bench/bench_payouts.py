@@ -24,7 +24,9 @@ import threading
 import time
 from collections.abc import Callable
 
-BENCH_DB = "gg_bench_payouts"
+from bench import bench_db
+
+BENCH_DB = bench_db("gg_bench_payouts")  # python -m bench --db NAME: NAME_payouts
 WORKERS = (1, 4, 16)
 REQUESTS_PER_WORKER = 6
 INBOX_ROWS = 10_000

@@ -21,7 +21,9 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 
-BENCH_DB = os.environ.get("BENCH_STREET_DB", "gg_bench_street")  # its own database (created, dropped)
+from bench import bench_db
+
+BENCH_DB = os.environ.get("BENCH_STREET_DB") or bench_db("gg_bench_street")  # python -m bench --db NAME: NAME_street
 COMPOUNDS = 1_000
 MONTHS = 12
 REPEAT = 15

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CommunitiesConfig(AppConfig):
     name = "communities"
     verbose_name = _("Compounds and parties")
+
+    def ready(self):
+        from communities import signals
+
+        signals.connect()

@@ -8,14 +8,19 @@ A compound the user may not see answers exactly like one that does not exist.
 from __future__ import annotations
 
 import enum
+import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import NotFoundError, PermissionDeniedError
+from common.request_context import request_memo
 from communities.models import (
     Compound,
     Membership,
@@ -312,25 +317,156 @@ def compounds_visible_to(user, on=None) -> QuerySet[Compound]:
 
 
 def standing_in(user, compound: Compound, on=None) -> Standing:
-    """Effective roles of ``user`` in ``compound`` today (two queries)."""
+    """Effective roles of ``user`` in ``compound`` on ``on`` (today by default).
+
+    Computed at most once per request (``common.request_context.request_memo``) and kept
+    across requests in the default cache under the standings' generation, which every
+    change to a membership, an ownership or a contract bumps (``communities.signals``).
+    Inside a transaction of its own (a service re-checking under its lock) it is always
+    computed afresh from the database, and never cached: what it sees may roll back.
+    On a miss: two or three indexed queries, none of them an OR-join."""
     on = on or timezone.localdate()
-    standing = Standing(compound=compound)
     if not getattr(user, "is_authenticated", False):
-        return standing
+        return Standing(compound=compound)
+    key = _standing_key(user, compound, on)
+    fresh = _in_own_transaction()
+    memo = None if fresh else request_memo()
+    if memo is not None:
+        found = memo.get("standing", {}).get(key)
+        if found is not None:
+            return _copy(found, compound)
+    cache_seconds = 0 if fresh else getattr(settings, "STANDING_CACHE_SECONDS", 0)
+    cache_key = None
+    found = None
+    if cache_seconds:
+        cache_key = f"gg:standing:v{_CACHE_FORMAT}:{standing_generation()}:{key}"
+        found = _from_cache(cache.get(cache_key), compound)
+    if found is None:
+        found = _compute_standing(user, compound, on)
+        if cache_key is not None:
+            cache.set(cache_key, _to_cache(found), cache_seconds)
+    if memo is not None:
+        memo.setdefault("standing", {})[key] = found
+    return _copy(found, compound)
+
+
+# Bump when what _to_cache stores changes shape.
+_CACHE_FORMAT = 1
+
+
+def _to_cache(standing: Standing) -> tuple:
+    """Roles and the memberships' column values — plain data, not pickled model instances
+    (a deploy that adds a column must not unpickle yesterday's rows into today's model)."""
+    columns = [f.attname for f in Membership._meta.concrete_fields]
+    return (
+        sorted(standing.roles),
+        tuple(columns),
+        [tuple(getattr(m, c) for c in columns) for m in standing.memberships],
+    )
+
+
+def _from_cache(cached, compound: Compound) -> Standing | None:
+    if cached is None:
+        return None
+    try:
+        roles, columns, rows = cached
+        if list(columns) != [f.attname for f in Membership._meta.concrete_fields]:
+            return None
+        memberships = [Membership.from_db(DEFAULT_DB_ALIAS, list(columns), row) for row in rows]
+    except (TypeError, ValueError):
+        return None
+    return Standing(compound=compound, roles=set(roles), memberships=memberships)
+
+
+def _standing_key(user, compound: Compound, on) -> str:
+    # The compound's community and street office are part of the key: moving a compound
+    # (or a community) changes which memberships reach it without saving a membership.
+    office_id = compound.community.street_office_id
+    return f"{user.pk}:{compound.pk}:{compound.community_id}:{office_id}:{on.isoformat()}"
+
+
+def _copy(standing: Standing, compound: Compound) -> Standing:
+    """A caller's own copy: one that adds to its roles changes nobody else's answer."""
+    return Standing(compound=compound, roles=set(standing.roles), memberships=list(standing.memberships))
+
+
+def _in_own_transaction() -> bool:
+    """Whether the default connection is inside an atomic block the code opened (not the
+    one a test case wraps every test in)."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    if not conn.in_atomic_block:
+        return False
+    return any(not getattr(block, "_from_testcase", False) for block in conn.atomic_blocks)
+
+
+STANDING_GENERATION_KEY = "gg:standing:generation"
+
+
+def standing_generation() -> int:
+    """The standings' generation: cached standings are keyed by it."""
+    generation = cache.get(STANDING_GENERATION_KEY)
+    if generation is None:
+        # Missing (first use, or evicted): start from the clock, far from any value an
+        # older generation could have reached by increments.
+        cache.add(STANDING_GENERATION_KEY, time.time_ns(), timeout=None)
+        generation = cache.get(STANDING_GENERATION_KEY, 0)
+    return generation
+
+
+def forget_standings() -> None:
+    """Every standing computed so far is stale: bump the generation and drop this
+    request's memo. Called on every change to who holds which role where
+    (``communities.signals``); call it after a bulk write that sends no signals."""
+    memo = request_memo()
+    if memo is not None:
+        memo.pop("standing", None)
+    try:
+        cache.incr(STANDING_GENERATION_KEY)
+    except ValueError:  # missing: any new value is a new generation
+        cache.set(STANDING_GENERATION_KEY, time.time_ns(), timeout=None)
+
+
+def _compute_standing(user, compound: Compound, on) -> Standing:
+    """The database's answer: the person's active memberships (one query on
+    ``(user, end_date)``), whether they own a unit here (one ``EXISTS``), and, only if
+    one of their company memberships could reach the compound, which company has the
+    active contract (one query on the contract's compound). The rules are those of
+    ``reaching_q``, applied in Python to the few rows one person has."""
+    standing = Standing(compound=compound)
     if UnitOwnership.objects.filter(_active_q(on=on), user=user, compound=compound).exists():
         standing.roles.add(Role.OWNER)
-    memberships = active_memberships(user, on).filter(reaching_q(compound)).distinct()
-    for membership in memberships:
-        standing.roles.add(membership.role)
-        standing.memberships.append(membership)
+    mine = list(active_memberships(user, on))
+    office_id = compound.community.street_office_id
+    company_candidates = [
+        m for m in mine if m.party == Party.COMPANY and m.compound_id in (None, compound.pk)
+    ]
+    contracted: set[int] = set()
+    if company_candidates:
+        contracted = set(
+            ServiceContract.objects.filter(
+                compound_id=compound.pk, status=ServiceContract.Status.ACTIVE
+            ).values_list("company_id", flat=True)
+        )
+    reaching = []
+    for m in mine:
+        if (
+            (m.compound_id == compound.pk and m.party != Party.COMPANY)
+            or (m.compound_id is None and m.community_id == compound.community_id)
+            or (m.street_office_id is not None and m.street_office_id == office_id)
+            or (
+                m.party == Party.COMPANY
+                and m.compound_id in (None, compound.pk)
+                and m.company_id in contracted
+            )
+        ):
+            reaching.append(m)
+    for m in reaching:
+        standing.roles.add(m.role)
+        standing.memberships.append(m)
     # Anybody employed by a company keeps that link even if it is not this compound's
     # company today: segregation of duties asks about the payee, not the contract.
-    standing.memberships.extend(
-        m
-        for m in active_memberships(user, on)
-        .filter(party=Party.COMPANY)
-        .exclude(pk__in=[m.pk for m in standing.memberships])
-    )
+    reached = {m.pk for m in reaching}
+    standing.memberships.extend(m for m in mine if m.party == Party.COMPANY and m.pk not in reached)
     return standing
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from celery.schedules import crontab
 
-from common.env import env_bool, env_int, env_list, env_str, parse_database_url
+from common.env import DEFAULT_CONN_MAX_AGE, env_bool, env_int, env_list, env_str, parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -75,9 +75,16 @@ TEMPLATES = [
     },
 ]
 
+# PostgreSQL connections persist (CONN_MAX_AGE seconds, default 60) and are health-checked
+# before reuse (issue 17); DATABASE_URL's ?conn_max_age=… / ?conn_health_checks=… override
+# the variables. Celery closes its connection around every task whatever this says
+# (celery.fixups.django), so a worker never carries a dead connection into a task.
 DATABASES = {
     "default": parse_database_url(
-        env_str("DATABASE_URL", "sqlite:///var/gongguan.sqlite3"), base_dir=BASE_DIR
+        env_str("DATABASE_URL", "sqlite:///var/gongguan.sqlite3"),
+        base_dir=BASE_DIR,
+        conn_max_age=env_int("CONN_MAX_AGE", DEFAULT_CONN_MAX_AGE, minimum=0),
+        conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
     )
 }
 # Two database roles (docs/security.md): the application connects with DATABASE_URL as
@@ -138,6 +145,13 @@ CACHES = {
     )
 }
 
+# A person's standing in a compound (communities.permissions.standing_in) is kept in the
+# cache this many seconds under a generation that every membership, ownership or contract
+# change bumps. Only a cache all processes share may hold it: on by default with Redis;
+# 0 keeps it to once per request (LocMemCache is per process — a revoke seen by one
+# gunicorn worker would not be seen by the next).
+STANDING_CACHE_SECONDS = env_int("STANDING_CACHE_SECONDS", 300 if CACHE_URL else 0, minimum=0)
+
 # --- e-mail: console unless configured.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -158,6 +172,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A child process warms the PDF fonts at start (config/celery.py), 1–3 s cold; Celery's
+# default allows a child 4 s to come up.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = 30
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
 # Payouts: the month's necessary-cost drafts on the 1st; reminders and escalations daily.

@@ -26,3 +26,6 @@ WHITENOISE_AUTOREFRESH = True
 # Tests assert on the English msgids, so a better Chinese wording never breaks them;
 # tests/test_i18n.py checks that Chinese is the real default and the catalogue is complete.
 LANGUAGE_CODE = "en"
+# One process, one LocMemCache: standings are cached across requests as in production
+# (with Redis), so every test that changes a role exercises the invalidation.
+STANDING_CACHE_SECONDS = 300
