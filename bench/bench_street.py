@@ -23,7 +23,9 @@ from decimal import Decimal
 
 from bench import bench_db
 
-BENCH_DB = os.environ.get("BENCH_STREET_DB") or bench_db("gg_bench_street")  # python -m bench --db NAME: NAME_street
+BENCH_DB = os.environ.get("BENCH_STREET_DB") or bench_db(
+    "gg_bench_street"
+)  # python -m bench --db NAME: NAME_street
 COMPOUNDS = 1_000
 MONTHS = 12
 REPEAT = 15
