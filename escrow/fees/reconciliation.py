@@ -239,6 +239,13 @@ def reconciliation_sign(
         record.bank_balance_fen, record.ledger_balance_fen = bank, ledger
         record.committee_signer = record.community_signer = None
         record.committee_signed_at = record.community_signed_at = None
+    mine = record.committee_signer_id if party == "committee" else record.community_signer_id
+    if mine is not None:
+        raise ConflictError(
+            _("The committee has signed this month already.")
+            if party == "committee"
+            else _("The community has signed this month already.")
+        )
     other = record.community_signer_id if party == "committee" else record.committee_signer_id
     if other == actor.pk:
         raise PermissionDeniedError(

@@ -136,6 +136,7 @@ class PlannedLine:
     unit: Unit | None = None
     payout: PayoutRequest | None = None
     payment_id: int | None = None  # the owner's payment a refund is against
+    refund_of: str = ""  # … or the identity of that payment's line, in this same file
     pair: BankLine | None = None  # the other side of a wallet transfer, already imported
     problem: str = ""
 
@@ -229,6 +230,8 @@ class _Matchers:
         self._payouts: list[PayoutRequest] | None = None
         self.taken_payouts: set[int] = set()
         self.taken_pairs: set[int] = set()
+        # Receipts planned earlier in this file, by counterparty: (identity, amount).
+        self.receipts: dict[str, list[tuple[str, int]]] = {}
 
     def unit(self, line: StatementLine) -> Unit | None:
         self._units = self._units or UnitMatcher.for_compound(self.compound)
@@ -290,11 +293,15 @@ class _Matchers:
                 ) % {"n": payout.pk}
         return None, ""
 
-    def owner_payment(self, line: StatementLine) -> int | None:
-        """The latest earlier receipt from this counterparty of at least this amount."""
+    def owner_payment(self, line: StatementLine) -> tuple[int | None, str]:
+        """The latest earlier receipt from this counterparty of at least this amount: a
+        payment already posted (its id), or a line earlier in this file (its identity)."""
         name = normalise(line.counterparty)
         if not name:
-            return None
+            return None, ""
+        for identity, amount in reversed(self.receipts.get(name, [])):
+            if amount >= line.amount_fen:
+                return None, identity
         found = (
             Payment.objects.filter(
                 compound=self.compound,
@@ -309,7 +316,7 @@ class _Matchers:
             .values_list("pk", flat=True)
             .first()
         )
-        return found
+        return found, ""
 
     def transfer_pair(self, line: StatementLine, *, other_source: str) -> BankLine | None:
         for candidate in BankLine.objects.filter(
@@ -342,6 +349,8 @@ def _outcome(line: StatementLine, source: str, m: _Matchers) -> PlannedLine:
         if source == "bank" and FROM_WALLET_RE.search(f"{line.counterparty} {line.memo}"):
             return PlannedLine(line, Out.TRANSFER, pair=m.transfer_pair(line, other_source="wallet"))
         unit = m.unit(line)
+        if line.counterparty:
+            m.receipts.setdefault(normalise(line.counterparty), []).append((line.identity, line.amount_fen))
         return PlannedLine(line, Out.FEE if unit is not None else Out.SUSPENSE, unit=unit)
     # money out
     if kind == "charge":
@@ -349,9 +358,9 @@ def _outcome(line: StatementLine, source: str, m: _Matchers) -> PlannedLine:
     if kind == "withdrawal" and source == "wallet":
         return PlannedLine(line, Out.TRANSFER, pair=m.transfer_pair(line, other_source="bank"))
     if kind == "refund":
-        payment_id = m.owner_payment(line)
-        if payment_id is not None:
-            return PlannedLine(line, Out.REFUND, payment_id=payment_id)
+        payment_id, refund_of = m.owner_payment(line)
+        if payment_id is not None or refund_of:
+            return PlannedLine(line, Out.REFUND, payment_id=payment_id, refund_of=refund_of)
         return PlannedLine(
             line,
             Out.UNEXPLAINED,
@@ -543,6 +552,16 @@ def _statement_post(*, compound, account, mapping, file_name, sha256, parsed, ac
             if p.outcome in (Out.FEE, Out.SUSPENSE)
         ],
     )
+    refunded = [p.refund_of for p in plan.new if p.refund_of]
+    if refunded:
+        ids = dict(
+            Payment.objects.filter(
+                compound=compound, source=PaymentSource.IMPORT, reference__in=refunded
+            ).values_list("reference", "pk")
+        )
+        for p in plan.new:
+            if p.refund_of:
+                p.payment_id = ids[p.refund_of]
     _copy_insert(
         BankLine,
         [
