@@ -13,6 +13,7 @@ from common.money import format_yuan
 from communities import selectors
 from communities.models import Compound
 from communities.permissions import Capability, standing_in
+from escrow.fees.reconciliation import unexplained_outflows
 from escrow.models import Category
 from escrow.transparency.ledger_selectors import public_funds
 from escrow.transparency.selectors import latest_published
@@ -88,6 +89,11 @@ def _public_funds_context(compound: Compound) -> dict:
             "export_url": ledger_export_url(compound, through=funds.entry_count),
         },
         "disclosures": [{"disclosure": d, "url": detail_url(d)} for d in latest_published(compound, 4)],
+        # Money that left the account and no payout explains: shown until someone explains it.
+        "unexplained": [
+            {"date": line.date, "amount": format_yuan(line.amount_fen)}
+            for line in unexplained_outflows(compound)[:50]
+        ],
     }
 
 

@@ -198,6 +198,7 @@ def _kwargs(objects: str, t: dict) -> dict:
         },
         "mapping": {**slug, "mapping_id": t["mapping"].pk},
         "payment": {**slug, "payment_id": MISSING},
+        "bank_line": {**slug, "line_id": MISSING},
         "unit": {**slug, "unit_id": world.unit_a.pk},
         "building": {**slug, "building_id": world.building_a.pk},
         "membership": {**slug, "membership_id": world.a.memberships.order_by("pk").first().pk},

@@ -127,13 +127,16 @@ def _open_account(compound: Compound) -> None:
             compound=compound,
             actor=None,
             bank_name=BANK,
-            date_column="交易日期",
-            amount_column="贷方金额",
-            debit_column="借方金额",
-            reference_column="流水号",
-            memo_column="摘要",
-            payer_column="对方户名",
-            date_format="%Y-%m-%d",
+            layout={
+                "date_column": "交易日期",
+                "time_column": "交易时间",
+                "direction": "two_columns",
+                "income_column": "贷方金额",
+                "expense_column": "借方金额",
+                "serial_column": "流水号",
+                "memo_columns": ["摘要"],
+                "counterparty_column": "对方户名",
+            },
         )
 
 

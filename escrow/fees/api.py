@@ -140,16 +140,23 @@ class PaymentCreateSerializer(serializers.Serializer):
 
 
 class MappingSerializer(serializers.ModelSerializer):
+    layout = serializers.JSONField(help_text="banking.Mapping fields (see docs/bank-statements.md).")
+
     class Meta:
         model = BankStatementMapping
-        fields = ["id", *imports.MAPPING_FIELDS]
+        fields = ["id", "bank_name", "layout"]
 
 
-class MappingCreateSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = BankStatementMapping
-        fields = list(imports.MAPPING_FIELDS)
-        validators: list = []  # uniqueness is the service's to check, with its own message
+class MappingCreateSerializer(serializers.Serializer):
+    bank_name = serializers.CharField(max_length=50)
+    layout = serializers.JSONField(
+        help_text=(
+            "banking.Mapping fields: date_column, direction (two_columns | signed | column), income_column, "
+            "expense_column, amount_column, direction_column, income_values, expense_values, neutral_values, "
+            "date_format, time_column, balance_column, serial_column, counterparty_column, "
+            "counterparty_account_column, memo_columns, status_column, void_statuses, footer_required, encoding."
+        )
+    )
 
 
 class StatementImportSerializer(serializers.Serializer):
@@ -162,14 +169,46 @@ class StatementImportSerializer(serializers.Serializer):
     posted = serializers.IntegerField()
     skipped = serializers.IntegerField(help_text="Rows whose bank reference was already posted.")
     unidentified = serializers.IntegerField(help_text="Rows matched to no unit: now in suspense.")
-    ignored = serializers.IntegerField(help_text="Money-out rows, not fee income.")
+    ignored = serializers.IntegerField(help_text="Lines that moved no money (wallets' neutral, closed).")
     posted_fen = serializers.IntegerField()
+    layout = serializers.CharField()
+    period_start = serializers.DateField(allow_null=True)
+    period_end = serializers.DateField(allow_null=True)
+    closing_balance_fen = serializers.IntegerField(allow_null=True)
+    summary = serializers.DictField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        help_text="outcome → [lines, fen]: fee, suspense, interest, charge, refund_in, refund, payout, transfer, "
+        "unexplained, not_posted, skipped.",
+    )
     created_at = serializers.DateTimeField()
 
 
 class StatementUploadSerializer(serializers.Serializer):
-    mapping = serializers.IntegerField(min_value=1)
+    mapping = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text="A saved custom layout; omit to recognise the bank.",
+    )
     file = serializers.FileField()
+    dry_run = serializers.BooleanField(required=False, default=False, help_text="Preview only: post nothing.")
+
+
+class StatementPreviewSerializer(serializers.Serializer):
+    layout = serializers.CharField()
+    layout_name = serializers.CharField()
+    encoding = serializers.CharField()
+    account_number = serializers.CharField()
+    period_start = serializers.DateField(allow_null=True)
+    period_end = serializers.DateField(allow_null=True)
+    opening_balance_fen = serializers.IntegerField(allow_null=True)
+    closing_balance_fen = serializers.IntegerField(allow_null=True)
+    checks = serializers.ListField(child=serializers.CharField())
+    lines = serializers.IntegerField()
+    new = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    summary = serializers.DictField(child=serializers.DictField(child=serializers.IntegerField()))
+    flagged = serializers.ListField(child=serializers.DictField())
 
 
 class AssignSerializer(serializers.Serializer):
@@ -318,7 +357,10 @@ class MappingListCreateApi(APIView):
         serializer = MappingCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         mapping = imports.statement_mapping_save(
-            compound=compound, actor=request.user, **serializer.validated_data
+            compound=compound,
+            actor=request.user,
+            bank_name=serializer.validated_data["bank_name"],
+            layout=serializer.validated_data["layout"],
         )
         return Response(MappingSerializer(mapping).data, status=status.HTTP_201_CREATED)
 
@@ -343,22 +385,33 @@ class StatementImportListCreateApi(APIView):
         tags=TAG,
         parameters=[SLUG],
         request={"multipart/form-data": StatementUploadSerializer},
-        responses={201: StatementImportSerializer, **_errors(400, 403, 404)},
+        responses={
+            201: StatementImportSerializer,
+            200: StatementPreviewSerializer,
+            **_errors(400, 403, 404),
+        },
         description=(
-            "Upload a bank statement CSV (UTF-8, UTF-8 with BOM or GBK). All rows are posted or none: "
-            "on failure extra.rows lists each problem with its row number and column."
+            "Upload a bank or wallet statement as the bank gives it (ICBC, CMB, CCB, ABC, BOCOM, BOC, "
+            "Alipay, WeChat Pay, corporate; CSV, XLS, XLSX). Lines already imported are skipped; the rest "
+            "are posted all or none: on failure extra.rows lists each problem with its line and column. "
+            "With dry_run, answers 200 with the preview and posts nothing."
         ),
     )
     def post(self, request, slug):
         compound, _standing = compound_for_api(request.user, slug, act=Capability.RECORD_PAYMENT_RECEIVED)
         serializer = StatementUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        mapping = BankStatementMapping.objects.filter(
-            compound=compound, pk=serializer.validated_data["mapping"]
-        ).first()
-        if mapping is None:
-            raise payments.field_error("mapping", _("No such bank mapping in this compound."))
+        mapping = None
+        if serializer.validated_data.get("mapping"):
+            mapping = BankStatementMapping.objects.filter(
+                compound=compound, pk=serializer.validated_data["mapping"]
+            ).first()
+            if mapping is None:
+                raise payments.field_error("mapping", _("No such bank mapping in this compound."))
         upload = serializer.validated_data["file"]
+        if serializer.validated_data.get("dry_run"):
+            plan = imports.statement_preview(compound=compound, data=upload.read(), mapping=mapping)
+            return Response(plan.as_dict(), status=status.HTTP_200_OK)
         record = imports.statement_import(
             compound=compound, mapping=mapping, file_name=upload.name, data=upload.read(), actor=request.user
         )

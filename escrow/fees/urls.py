@@ -15,6 +15,8 @@ urlpatterns: list = [
         views.statement_mapping_page,
         name="statement-mapping-edit",
     ),
+    path(f"{P}reconciliation/", views.reconciliation_page, name="reconciliation"),
+    path(f"{P}bank-lines/<int:line_id>/explain/", views.outflow_explain_page, name="outflow-explain"),
     path(f"{P}suspense/", views.suspense_page, name="suspense"),
     path(f"{P}suspense/<int:payment_id>/assign/", views.suspense_assign_page, name="suspense-assign"),
     path(f"{P}arrears/", views.arrears_page, name="arrears"),

@@ -5,25 +5,38 @@ escrow.fees.selectors, writes through the services."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.stepup import (
+    StepUpRequiredError,
+    check_second_factor,
+    has_strong_mfa,
+    second_factor_from_session,
+)
 from common.errors import ApplicationError
 from common.forms import add_service_error
 from common.money import format_yuan
 from communities.models import Unit
-from communities.permissions import Capability, Standing, access_compound
-from escrow.fees import selectors
+from communities.permissions import Capability, CapabilityDenied, Standing, access_compound
+from escrow.fees import reconciliation, selectors
 from escrow.fees.forms import (
     ManualPaymentForm,
     MonthRangeForm,
+    OutflowExplainForm,
     StatementMappingForm,
     StatementUploadForm,
     SuspenseAssignForm,
@@ -31,7 +44,7 @@ from escrow.fees.forms import (
 from escrow.fees.periods import month_range
 from escrow.fees.services import imports, payments
 from escrow.fees.services.imports import StatementImportError
-from escrow.models import BankStatementMapping, Payment
+from escrow.models import BankLine, BankLineOutcome, BankStatementMapping, Payment, PayoutRequest
 
 NAV = [
     ("escrow:payment-record", gettext_lazy("Record a payment"), Capability.RECORD_PAYMENT_RECEIVED),
@@ -39,6 +52,7 @@ NAV = [
     ("escrow:suspense", gettext_lazy("Unidentified receipts"), Capability.MANAGE_SUSPENSE),
     ("escrow:arrears", gettext_lazy("Arrears"), Capability.VIEW_ARREARS),
     ("escrow:collection", gettext_lazy("Collection rate"), Capability.VIEW_ARREARS),
+    ("escrow:reconciliation", gettext_lazy("Reconciliation"), Capability.VIEW_FULL_LEDGER),
 ]
 
 
@@ -152,33 +166,64 @@ def payment_record_page(request, slug):
 # --------------------------------------------------------------------------- statement imports
 
 
+PREVIEW_DIR = "statement-previews"
+
+
+def _preview_path(compound, sha256: str) -> str:
+    return f"{PREVIEW_DIR}/{compound.pk}/{sha256}.bin"
+
+
+def _preview_rows(summary: dict) -> list[dict]:
+    labels = dict(BankLineOutcome.choices)
+    labels["skipped"] = _("Already imported")
+    return [
+        {"outcome": key, "label": labels[key], "lines": value[0], "amount": format_yuan(value[1])}
+        for key, value in summary.items()
+        if value[0]
+    ]
+
+
 @login_required
 def statement_import_page(request, slug):
-    """Upload a bank statement; on failure, every problem with its row and column."""
+    """Upload a statement, see what it would post (the preview), confirm. On refusal,
+    every problem with its line and column; nothing is posted."""
     compound, standing = access_compound(request.user, slug, Capability.RECORD_PAYMENT_RECEIVED)
     form = StatementUploadForm(request.POST or None, request.FILES or None, compound=compound)
     problems: list[dict] = []
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
+    preview = None
+    if request.method == "POST" and request.POST.get("confirm"):
+        sha256 = request.POST.get("sha256", "")
+        mapping = BankStatementMapping.objects.filter(
+            compound=compound, pk=request.POST.get("mapping") or 0
+        ).first()
+        path = _preview_path(compound, sha256) if len(sha256) == 64 and sha256.isalnum() else ""
+        if not path or not default_storage.exists(path):
+            messages.error(request, _("The previewed file is gone; upload it again."))
+            return redirect("escrow:statement-import", slug=compound.slug)
+        with default_storage.open(path, "rb") as handle:
+            data = handle.read()
         try:
             record = imports.statement_import(
                 compound=compound,
-                mapping=form.cleaned_data["mapping"],
-                file_name=upload.name,
-                data=upload.read(),
+                mapping=mapping,
+                file_name=request.POST.get("file_name", "")[:200],
+                data=data,
                 actor=request.user,
             )
         except StatementImportError as exc:
             problems = exc.extra.get("rows") or [{"row": None, "column": None, "message": exc.message}]
+            form = StatementUploadForm(compound=compound)
             form.add_error(None, exc.message)
         except ApplicationError as exc:
+            form = StatementUploadForm(compound=compound)
             add_service_error(form, exc)
         else:
+            default_storage.delete(path)
             messages.success(
                 request,
                 _(
-                    "%(file)s imported: %(posted)s posted (%(amount)s), %(unidentified)s of them unidentified, "
-                    "%(skipped)s already imported before, %(ignored)s money-out rows ignored."
+                    "%(file)s imported: %(posted)s lines posted (%(amount)s), %(unidentified)s of them "
+                    "unidentified, %(skipped)s already imported before."
                 )
                 % {
                     "file": record.file_name,
@@ -186,10 +231,41 @@ def statement_import_page(request, slug):
                     "amount": format_yuan(record.posted_fen),
                     "unidentified": record.unidentified,
                     "skipped": record.skipped,
-                    "ignored": record.ignored,
                 },
             )
             return redirect("escrow:statement-import", slug=compound.slug)
+    elif request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        mapping = form.cleaned_data["mapping"]
+        try:
+            plan = imports.statement_preview(compound=compound, data=data, mapping=mapping)
+        except StatementImportError as exc:
+            problems = exc.extra.get("rows") or [{"row": None, "column": None, "message": exc.message}]
+            form.add_error(None, exc.message)
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            sha256 = hashlib.sha256(data).hexdigest()
+            path = _preview_path(compound, sha256)
+            if not default_storage.exists(path):
+                default_storage.save(path, ContentFile(data))
+            preview = {
+                "plan": plan.as_dict(),
+                "rows": _preview_rows(plan.summary()),
+                "sha256": sha256,
+                "mapping": mapping.pk if mapping else "",
+                "file_name": upload.name,
+                "opening": format_yuan(plan.parsed.opening_balance_fen)
+                if plan.parsed.opening_balance_fen is not None
+                else "",
+                "closing": format_yuan(plan.parsed.closing_balance_fen)
+                if plan.parsed.closing_balance_fen is not None
+                else "",
+                "flagged": [
+                    {**item, "amount": format_yuan(item["amount_fen"])} for item in plan.as_dict()["flagged"]
+                ],
+            }
     tools = _list_tools(
         request,
         "statements",
@@ -208,6 +284,7 @@ def statement_import_page(request, slug):
             "escrow:statement-import",
             form=form,
             problems=problems,
+            preview=preview,
             history=history,
             mappings=selectors.statement_mappings(compound),
             **tools,
@@ -217,27 +294,77 @@ def statement_import_page(request, slug):
 
 @login_required
 def statement_mapping_page(request, slug, mapping_id=None):
-    """Create or change a bank's column mapping."""
+    """Create or change a custom statement layout."""
     compound, standing = access_compound(request.user, slug, Capability.RECORD_PAYMENT_RECEIVED)
     mapping = None
     if mapping_id is not None:
         mapping = BankStatementMapping.objects.filter(compound=compound, pk=mapping_id).first()
         if mapping is None:
             raise Http404
-    form = StatementMappingForm(request.POST or None, instance=mapping)
+    form = StatementMappingForm(request.POST or None, initial=StatementMappingForm.initial_for(mapping))
     if request.method == "POST" and form.is_valid():
-        values = {name: form.cleaned_data[name] for name in imports.MAPPING_FIELDS}
         try:
-            imports.statement_mapping_save(compound=compound, mapping=mapping, actor=request.user, **values)
+            imports.statement_mapping_save(
+                compound=compound,
+                mapping=mapping,
+                actor=request.user,
+                bank_name=form.cleaned_data["bank_name"],
+                layout=form.layout(),
+            )
         except ApplicationError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, _("Mapping for %(bank)s saved.") % {"bank": values["bank_name"]})
+            messages.success(
+                request, _("Mapping for %(bank)s saved.") % {"bank": form.cleaned_data["bank_name"]}
+            )
             return redirect("escrow:statement-import", slug=compound.slug)
     return render(
         request,
         "escrow/billing/statement_mapping.html",
         _context(request, compound, standing, "escrow:statement-import", form=form, mapping=mapping),
+    )
+
+
+@login_required
+def outflow_explain_page(request, slug, line_id):
+    """Say what an unexplained outflow was (audited); it then leaves the public page."""
+    compound, standing = access_compound(request.user, slug, Capability.MANAGE_SUSPENSE)
+    line = BankLine.objects.filter(compound=compound, pk=line_id, outcome=BankLineOutcome.UNEXPLAINED).first()
+    if line is None:
+        raise Http404
+    form = OutflowExplainForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        payout = None
+        if form.cleaned_data.get("payout"):
+            payout = PayoutRequest.objects.filter(compound=compound, pk=form.cleaned_data["payout"]).first()
+            if payout is None:
+                form.add_error("payout", _("No such payout in this compound."))
+        if form.is_valid():
+            try:
+                imports.outflow_explain(
+                    line=line,
+                    actor=request.user,
+                    explanation=form.cleaned_data["explanation"],
+                    category=form.cleaned_data.get("category") or "",
+                    payout=payout,
+                )
+            except ApplicationError as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, _("The outflow is explained."))
+                return redirect("escrow:reconciliation", slug=compound.slug)
+    return render(
+        request,
+        "escrow/billing/outflow_explain.html",
+        _context(
+            request,
+            compound,
+            standing,
+            "escrow:reconciliation",
+            form=form,
+            line=line,
+            amount=format_yuan(line.amount_fen),
+        ),
     )
 
 
@@ -434,5 +561,92 @@ def unit_statement_page(request, slug, unit_id):
             lines=lines,
             balance=format_yuan(balance),
             owes=balance > 0,
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- reconciliation (对账)
+
+
+def _month_param(value: str | None) -> dt.date | None:
+    try:
+        return dt.datetime.strptime(value or "", "%Y-%m").date()
+    except ValueError:
+        return None
+
+
+def _step_up(request, next_url: str):
+    if not has_strong_mfa(request.user):
+        messages.warning(
+            request,
+            _(
+                "Signing a reconciliation needs an authenticator app (TOTP). Set it up here; you will come back."
+            ),
+        )
+        return redirect(f"{reverse('mfa_activate_totp')}?{urlencode({'next': next_url})}")
+    messages.info(request, _("Enter the code from your authenticator app to sign."))
+    return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': next_url})}")
+
+
+@login_required
+def reconciliation_page(request, slug):
+    """The bank's balance beside the ledger's cash by day for a month, the lines that
+    explain the difference, and the month's signatures (POST: sign, behind step-up)."""
+    compound, standing = access_compound(request.user, slug, Capability.VIEW_FULL_LEDGER)
+    account = payments.escrow_account_of(compound)
+    months = reconciliation.months_with_lines(account)
+    month = _month_param(request.GET.get("month") or request.POST.get("month")) or (
+        months[0] if months else timezone.localdate().replace(day=1)
+    )
+    may_sign = standing.can(Capability.REVIEW_PAYOUT) or standing.can(Capability.RECHECK_PAYOUT)
+    if request.method == "POST":
+        if not may_sign:
+            raise CapabilityDenied(compound, Capability.REVIEW_PAYOUT)
+        here = f"{request.path}?{urlencode({'month': f'{month:%Y-%m}'})}"
+        proof = None
+        try:
+            proof = check_second_factor(second_factor_from_session(request))
+        except StepUpRequiredError:
+            return _step_up(request, here)
+        try:
+            reconciliation.reconciliation_sign(
+                compound=compound, month=month, actor=request.user, standing=standing, second_factor=proof
+            )
+        except StepUpRequiredError:
+            return _step_up(request, here)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("You signed the reconciliation of %(m)s.") % {"m": f"{month:%Y-%m}"})
+        return redirect(here)
+    view = reconciliation.month_view(compound, account, month)
+    days = [
+        {
+            "day": d.day,
+            "bank": format_yuan(d.bank_fen) if d.bank_fen is not None else "—",
+            "ledger": format_yuan(d.ledger_fen),
+            "difference": format_yuan(d.difference_fen) if d.difference_fen is not None else "—",
+            "off": bool(d.difference_fen),
+        }
+        for d in view.days
+    ]
+    return render(
+        request,
+        "escrow/billing/reconciliation.html",
+        _context(
+            request,
+            compound,
+            standing,
+            "escrow:reconciliation",
+            account=account,
+            view=view,
+            month=month,
+            months=months,
+            days=days,
+            bank_end=format_yuan(view.bank_end_fen) if view.bank_end_fen is not None else None,
+            ledger_end=format_yuan(view.ledger_end_fen),
+            difference=format_yuan(view.difference_fen) if view.difference_fen is not None else None,
+            may_sign=may_sign and not (view.record and view.record.signed),
+            may_explain=standing.can(Capability.MANAGE_SUSPENSE),
         ),
     )

@@ -3,11 +3,14 @@ billing.py (fee bills, payments in, bank statement imports), payouts.py (request
 signatures, budgets), disclosures.py (quarterly disclosures)."""
 
 from escrow.models.billing import (
+    BankLine,
+    BankLineOutcome,
     BankStatementMapping,
     FeeBill,
     Payment,
     PaymentMethod,
     PaymentSource,
+    Reconciliation,
     StatementImport,
 )
 from escrow.models.disclosures import (
@@ -66,6 +69,8 @@ __all__ = [
     "PURPOSE_MAX_CHARS",
     "AccountKind",
     "AttachmentKind",
+    "BankLine",
+    "BankLineOutcome",
     "BankStatementMapping",
     "BudgetLine",
     "BudgetStatus",
@@ -91,6 +96,7 @@ __all__ = [
     "PayoutRequest",
     "PayoutSignature",
     "PayoutStatus",
+    "Reconciliation",
     "Side",
     "SignatureStep",
     "StatementImport",

@@ -70,37 +70,18 @@ class PaymentSource(models.TextChoices):
 
 
 class BankStatementMapping(models.Model):
-    """How one bank's CSV export is read: which header names hold the date, the
-    credited amount, the bank's transaction reference, the memo and the payer.
+    """A saved custom layout for a statement file that none of the built-in presets
+    (ICBC, CMB, CCB, ABC, BOCOM, BOC, Alipay, WeChat Pay, corporate) recognises.
 
-    Banks put a few lines of account details above the header (``skip_lines``), and
-    some list money out in a separate debit column (``debit_column``): such rows are
-    not fee income and are ignored, counted in the import.
+    ``layout`` holds ``banking.Mapping.as_dict()``: which header names hold the date,
+    the amounts and their direction (two columns, a signed amount, or a direction
+    column with its income / expense / neutral words), the running balance, the bank's
+    serial, the counterparty and the memo. Files in a preset's layout need no mapping.
     """
-
-    class Encoding(models.TextChoices):
-        AUTO = "auto", _("Detect (UTF-8, UTF-8 with BOM, GBK)")
-        UTF8 = "utf-8", _("UTF-8")
-        GBK = "gbk", _("GBK")
 
     compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="statement_mappings")
     bank_name = models.CharField(_("bank"), max_length=50)
-    date_column = models.CharField(_("date column"), max_length=50)
-    amount_column = models.CharField(_("amount column (money in)"), max_length=50)
-    reference_column = models.CharField(_("transaction reference column"), max_length=50)
-    memo_column = models.CharField(_("memo column"), max_length=50)
-    payer_column = models.CharField(_("payer name column"), max_length=50, blank=True)
-    debit_column = models.CharField(
-        _("money-out column"),
-        max_length=50,
-        blank=True,
-        help_text=_("Optional. Rows with an amount here and none in the money-in column are ignored."),
-    )
-    date_format = models.CharField(
-        _("date format"), max_length=30, default="%Y-%m-%d", help_text=_("e.g. %Y-%m-%d or %Y/%m/%d")
-    )
-    encoding = models.CharField(_("encoding"), max_length=10, choices=Encoding, default=Encoding.AUTO)
-    skip_lines = models.PositiveSmallIntegerField(_("lines above the header"), default=0)
+    layout = models.JSONField(_("layout"), default=dict)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -113,27 +94,39 @@ class BankStatementMapping(models.Model):
         ordering = ["compound", "bank_name"]
         constraints = [
             models.UniqueConstraint(fields=["compound", "bank_name"], name="statement_mapping_bank_unique"),
-            models.CheckConstraint(condition=Q(skip_lines__lte=50), name="statement_mapping_skip_sane"),
         ]
 
     def __str__(self):
         return self.bank_name
 
-    @property
-    def required_columns(self) -> list[str]:
-        return [self.date_column, self.amount_column, self.reference_column, self.memo_column]
+    def as_mapping(self):
+        """The ``banking.Mapping`` this row stores."""
+        from banking import Mapping
+
+        return Mapping.from_dict({**self.layout, "name": self.bank_name})
 
 
 class StatementImport(models.Model):
     """One bank statement file that was imported (all its rows, or none of them).
 
-    ``skipped`` counts rows whose bank reference had already been posted (the same
-    file, or an overlapping statement); ``unidentified`` rows went to suspense.
+    ``skipped`` counts lines already imported (same line identity: the same file, a
+    re-download, an overlapping statement); ``unidentified`` receipts went to suspense;
+    ``ignored`` lines moved no money (wallets' neutral and closed lines).
     """
 
     compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="statement_imports")
-    mapping = models.ForeignKey(BankStatementMapping, on_delete=models.PROTECT, related_name="imports")
+    mapping = models.ForeignKey(
+        BankStatementMapping, null=True, blank=True, on_delete=models.PROTECT, related_name="imports"
+    )
     bank_name = models.CharField(_("bank"), max_length=50)
+    layout = models.CharField(_("layout"), max_length=30, blank=True)
+    account_number = models.CharField(_("account number (as the file states it)"), max_length=40, blank=True)
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    opening_balance_fen = models.BigIntegerField(null=True, blank=True)
+    closing_balance_fen = models.BigIntegerField(null=True, blank=True)
+    # kind → [lines, fen] of the lines this import posted (see escrow.fees.services.imports.OUTCOMES)
+    summary = models.JSONField(default=dict, blank=True)
     file_name = models.CharField(_("file"), max_length=200)
     sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
     encoding = models.CharField(_("encoding"), max_length=10)
@@ -282,3 +275,143 @@ class Payment(models.Model):
     @property
     def is_unidentified(self) -> bool:
         return self.unit_id is None
+
+
+class BankLineOutcome(models.TextChoices):
+    """What the import did with a bank line."""
+
+    FEE = "fee", _("Fee received (matched to a unit)")
+    SUSPENSE = "suspense", _("Unidentified receipt (suspense)")
+    INTEREST = "interest", _("Interest")
+    CHARGE = "charge", _("Bank charge")
+    REFUND_IN = "refund_in", _("Refund back to the fund")
+    REFUND = "refund", _("Refund to an owner")
+    PAYOUT = "payout", _("Payout (matched)")
+    TRANSFER = "transfer", _("Wallet withdrawal to the escrow account")
+    UNEXPLAINED = "unexplained", _("Unexplained outflow")
+    NOT_POSTED = "not_posted", _("Moved no money")
+
+
+class BankLine(models.Model):
+    """One line of a bank or wallet statement, as imported, once per escrow account.
+
+    ``identity`` is ``banking``'s mapping-independent identity of the line (running
+    balance, else the bank's serial, else the line's content; see
+    docs/bank-statements.md): the unique constraint makes "already imported" exactly
+    "the same identity", whichever file, encoding or mapping brought the line.
+    """
+
+    compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="+", db_index=False)
+    account = models.ForeignKey(
+        "escrow.EscrowAccount", on_delete=models.PROTECT, related_name="bank_lines", db_index=False
+    )
+    statement_import = models.ForeignKey(
+        StatementImport, on_delete=models.PROTECT, related_name="bank_lines", db_index=False
+    )
+    identity = models.CharField(_("line identity"), max_length=40)
+    identity_basis = models.CharField(max_length=12)
+    source = models.CharField(_("source"), max_length=10)  # "bank" or "wallet"
+    line = models.PositiveIntegerField(_("line in the file"))
+    date = models.DateField(_("date"))
+    direction = models.CharField(_("direction"), max_length=8)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    balance_fen = models.BigIntegerField(_("balance after (fen)"), null=True, blank=True)
+    counterparty = models.CharField(_("counterparty"), max_length=100, blank=True)
+    counterparty_account = models.CharField(_("counterparty account"), max_length=40, blank=True)
+    memo = models.CharField(_("memo"), max_length=200, blank=True)
+    serial = models.CharField(_("bank serial"), max_length=64, blank=True)
+    kind = models.CharField(_("kind hint"), max_length=12)
+    outcome = models.CharField(_("booked as"), max_length=12, choices=BankLineOutcome)
+    entry = models.ForeignKey(
+        JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    payout = models.ForeignKey(
+        "escrow.PayoutRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="bank_lines"
+    )
+    # The line this one is the other side of (a wallet withdrawal and its arrival at the bank).
+    transfer_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="transfer_pair"
+    )
+    problem = models.CharField(_("problem"), max_length=200, blank=True)
+    explained_at = models.DateTimeField(_("explained at"), null=True, blank=True)
+    explained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    explanation = models.CharField(_("explanation"), max_length=200, blank=True)
+    explanation_entry = models.OneToOneField(
+        JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="explained_line"
+    )
+
+    class Meta:
+        verbose_name = _("bank line")
+        verbose_name_plural = _("bank lines")
+        ordering = ["account", "date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "identity"], name="bank_line_identity_unique"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="bank_line_amount_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "date"], name="bank_line_account_date_idx"),
+            models.Index(
+                fields=["compound", "date"],
+                condition=Q(outcome="unexplained", explained_at__isnull=True),
+                name="bank_line_unexplained_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.direction} {self.amount_fen} ({self.get_outcome_display()})"
+
+
+class Reconciliation(models.Model):
+    """A month's reconciliation (对账) of the escrow account: the bank's balance at the
+    month's end (from the imported statement lines) beside the ledger's cash, signed by
+    a committee member and a community official, each behind step-up. The figures are
+    those both signed; if they change before the second signature, the first is void."""
+
+    compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="+", db_index=False)
+    account = models.ForeignKey(
+        "escrow.EscrowAccount", on_delete=models.PROTECT, related_name="reconciliations", db_index=False
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month reconciled."))
+    bank_balance_fen = models.BigIntegerField(_("bank balance (fen)"), null=True, blank=True)
+    ledger_balance_fen = models.BigIntegerField(_("ledger cash (fen)"))
+    committee_signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    committee_signed_at = models.DateTimeField(null=True, blank=True)
+    community_signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    community_signed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reconciliation")
+        verbose_name_plural = _("reconciliations")
+        ordering = ["account", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "month"], name="reconciliation_month_unique"),
+            models.CheckConstraint(
+                condition=Q(committee_signer__isnull=True)
+                | Q(community_signer__isnull=True)
+                | ~Q(committee_signer=models.F("community_signer")),
+                name="reconciliation_two_people",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.account_id} {self.month:%Y-%m}"
+
+    @property
+    def difference_fen(self) -> int | None:
+        if self.bank_balance_fen is None:
+            return None
+        return self.bank_balance_fen - self.ledger_balance_fen
+
+    @property
+    def signed(self) -> bool:
+        return self.committee_signed_at is not None and self.community_signed_at is not None

@@ -89,11 +89,15 @@ class Category(models.TextChoices):
     SETTLEMENT_RELEASE = "settlement_release", _("Settlement release to the company")
     REFUNDS = "refunds", _("Refunds")
     BANK_FEES = "bank_fees", _("Bank charges")
+    WALLET_CASH = "wallet_cash", _("Fund wallet (Alipay / WeChat Pay)")
+    UNEXPLAINED_OUTFLOW = "unexplained_outflow", _("Unexplained outflows (to be explained)")
 
 
 # (code, category, kind) — the default chart every escrow account starts with.
 DEFAULT_CHART: list[tuple[str, str, str]] = [
     ("1001", Category.ESCROW_CASH, AccountKind.ASSET),
+    ("1002", Category.WALLET_CASH, AccountKind.ASSET),
+    ("1201", Category.UNEXPLAINED_OUTFLOW, AccountKind.ASSET),
     ("2101", Category.SUSPENSE, AccountKind.LIABILITY),
     ("3001", Category.OWNERS_FUND, AccountKind.EQUITY),
     ("4001", Category.FEE_INCOME, AccountKind.INCOME),
@@ -170,6 +174,12 @@ class EntryKind(models.TextChoices):
     PAYOUT = "payout", _("Payout")
     REVERSAL = "reversal", _("Reversal")
     OWNERS_FUND_TRANSFER = "owners_fund_transfer", _("Settlement: part kept moved to the owners' fund")
+    INTEREST = "interest", _("Bank interest")
+    BANK_CHARGE = "bank_charge", _("Bank charge")
+    REFUND = "refund", _("Refund")
+    WALLET_TRANSFER = "wallet_transfer", _("Wallet withdrawal to the escrow account")
+    UNEXPLAINED_OUTFLOW = "unexplained_outflow", _("Unexplained outflow")
+    OUTFLOW_EXPLAINED = "outflow_explained", _("Outflow explained")
 
 
 class JournalEntry(models.Model):

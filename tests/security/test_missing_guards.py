@@ -198,14 +198,18 @@ def _suspense_payment(w):
         compound=w.a,
         actor=None,
         bank_name="中国银行",
-        date_column="交易日期",
-        amount_column="贷方金额",
-        reference_column="流水号",
-        memo_column="摘要",
+        layout={
+            "date_column": "交易日期",
+            "direction": "two_columns",
+            "income_column": "贷方金额",
+            "expense_column": "借方金额",
+            "serial_column": "流水号",
+            "memo_columns": ["摘要"],
+        },
     )
     data = "交易日期,贷方金额,借方金额,流水号,摘要,对方户名\r\n2026-01-05,10.00,,S1,转账,陈先生\r\n"
     statement_import(compound=w.a, mapping=mapping, file_name="s.csv", data=data.encode(), actor=w.staff)
-    return mapping, Payment.objects.get(reference="S1")
+    return mapping, Payment.objects.get(source="import", statement_memo="转账", amount_fen=1000)
 
 
 def test_suspense_assign_refuses_another_compound_s_unit(money):
@@ -229,7 +233,7 @@ def test_a_statement_row_dated_exactly_on_the_closed_through_day_names_the_date_
     with pytest.raises(StatementImportError) as exc_info:
         statement_import(compound=w.a, mapping=mapping, file_name="t.csv", data=data.encode(), actor=w.staff)
     [problem] = exc_info.value.extra["rows"]
-    assert (problem["row"], problem["column"]) == (2, mapping.date_column)
+    assert (problem["row"], problem["column"]) == (2, mapping.layout["date_column"])
     assert "closed through 2026-03-31" in problem["message"]
 
 

@@ -23,6 +23,8 @@ ROWS = {
     'escrow:statement-mapping-new':       ('compound', "  L 404 404 403 200 403 200 403"),
     'escrow:statement-mapping-edit':      ('mapping', "  L 404 404 403 200 403 200 403"),
     'escrow:suspense':                    ('compound', "  L 404 404 403 403 403 200 403"),
+    'escrow:reconciliation':              ('compound', "  L 404 404 200 200 200 200 200"),
+    'escrow:outflow-explain':             ('bank_line', "  L 404 404 403 403 403 404 403"),
     'escrow:suspense-assign':             ('payment', "  L 404 404 403 403 403 404 403"),
     'escrow:arrears':                     ('compound', "  L 404 404 403 200 200 200 200"),
     'escrow:collection':                  ('compound', "  L 404 404 403 200 200 200 200"),

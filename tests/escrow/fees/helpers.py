@@ -41,21 +41,20 @@ def open_escrow(compound, *, opened_on: dt.date = OPENED_ON):
     )
 
 
-def make_mapping(compound, **overrides) -> BankStatementMapping:
-    values = {
-        "bank_name": "中国银行",
+def make_mapping(compound, *, bank_name: str = "中国银行", **overrides) -> BankStatementMapping:
+    """A custom layout for the test bank's export (HEADER): money in and out in two
+    columns, the bank's serial, memo and payer; no running balance."""
+    layout = {
         "date_column": "交易日期",
-        "amount_column": "贷方金额",
-        "reference_column": "流水号",
-        "memo_column": "摘要",
-        "payer_column": "对方户名",
-        "debit_column": "借方金额",
-        "date_format": "%Y-%m-%d",
-        "encoding": "auto",
-        "skip_lines": 0,
+        "direction": "two_columns",
+        "income_column": "贷方金额",
+        "expense_column": "借方金额",
+        "serial_column": "流水号",
+        "memo_columns": ["摘要"],
+        "counterparty_column": "对方户名",
     }
-    values.update(overrides)
-    return statement_mapping_save(compound=compound, actor=None, **values)
+    layout.update(overrides)
+    return statement_mapping_save(compound=compound, actor=None, bank_name=bank_name, layout=layout)
 
 
 def csv_text(rows: list[list[str]], *, header: list[str] | None = None, preamble: str = "") -> str:
@@ -133,3 +132,18 @@ def add_unit(world: World, number: str, area: str, *, building=None, entrance: s
     return community_services.unit_create(
         building=building or world.building_a, entrance=entrance, number=number, floor_area=area, actor=None
     )
+
+
+def payment_of(serial: str) -> Payment:
+    """The payment an imported line with this bank serial posted (payments carry the
+    line's identity as their reference)."""
+    from escrow.models import BankLine
+
+    return Payment.objects.get(source="import", reference=BankLine.objects.get(serial=serial).identity)
+
+
+def serial_of(payment: Payment) -> str:
+    """The bank serial of the line that posted an imported payment."""
+    from escrow.models import BankLine
+
+    return BankLine.objects.get(identity=payment.reference, compound=payment.compound).serial

@@ -21,6 +21,7 @@ from tests.escrow.fees.helpers import (
     client_for,
     csv_text,
     make_mapping,
+    payment_of,
     row,
 )
 
@@ -53,9 +54,8 @@ def _world_with_payments(w):
     mapping = make_mapping(w.a)
     text = csv_text([row("2026-02-27", "50.00", "S1", "转账"), row("2026-03-03", "10.00", "S2", "转账")])
     statement_import(compound=w.a, mapping=mapping, file_name="s.csv", data=text.encode(), actor=w.staff)
-    from escrow.models import Payment
 
-    suspense_assign(payment=Payment.objects.get(reference="S1"), unit=w.unit_a, actor=w.manager)
+    suspense_assign(payment=payment_of("S1"), unit=w.unit_a, actor=w.manager)
     return building_2
 
 

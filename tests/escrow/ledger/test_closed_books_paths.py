@@ -70,7 +70,7 @@ def test_a_statement_row_in_a_closed_quarter_is_named_by_line_and_date_column(es
     with pytest.raises(StatementImportError) as exc_info:
         statement_import(compound=w.a, mapping=mapping, file_name="s.csv", data=data.encode(), actor=w.staff)
     [problem] = exc_info.value.extra["rows"]
-    assert (problem["row"], problem["column"]) == (3, mapping.date_column)
+    assert (problem["row"], problem["column"]) == (3, mapping.layout["date_column"])
     assert "closed through 2026-03-31" in problem["message"]
     assert counts() == before  # the April row is not posted either
 
