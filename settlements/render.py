@@ -50,9 +50,13 @@ SHOWN_FORMULAS = {
         "Next year's approved monthly budget × months; without a budget, necessary costs × months ÷ 12, rounded up"
     ),
     "distributable": gettext_lazy("Fees received − necessary costs − other expenses − reserve"),
-    "score": gettext_lazy("Mean of the totals of the year's closed quarterly rounds, rounded half up to 0.01"),
+    "score": gettext_lazy(
+        "Mean of the totals of the year's closed quarterly rounds, rounded half up to 0.01"
+    ),
     "release_rate": gettext_lazy("The rate of the band that holds the score (whole points, rounded down)"),
-    "released": gettext_lazy("Distributable × release rate ÷ 100, rounded down to the fen; 0 if nothing is distributable"),
+    "released": gettext_lazy(
+        "Distributable × release rate ÷ 100, rounded down to the fen; 0 if nothing is distributable"
+    ),
     "kept": gettext_lazy("Distributable − released; 0 if nothing is distributable"),
 }
 
