@@ -148,6 +148,9 @@ def _links(user, compound, standing: Standing, *, owner: bool) -> list[Link]:
         links.append(Link(_("Record a payment"), reverse("escrow:payment-record", args=[slug])))
     if standing.can(Capability.APPLY_PAYOUT):
         links.append(Link(_("New payout request"), reverse("escrow:payout-new", args=[slug])))
+    # Every member reports or follows repairs and raises topics (a steward's whole job).
+    links.append(Link(_("Repair requests"), reverse("assessments:repair-list", args=[slug])))
+    links.append(Link(_("Topics, meetings and votes"), reverse("meetings:home", args=[slug])))
     links.append(Link(_("Members' page"), reverse("compound-members", args=[slug])))
     links.append(Link(_("Public page"), reverse("compound-public", args=[slug])))
     return links
