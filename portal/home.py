@@ -20,6 +20,7 @@ from escrow.models import Disclosure, DisclosureStatus, EscrowAccount, PayoutSta
 from escrow.payouts.selectors import payout_list, payouts_waiting_for
 from escrow.transparency.selectors import latest_published
 from escrow.transparency.views import detail_url
+from street.selectors import DashboardQuery, totals
 
 LAST_PAYMENTS = 3
 STREET_ROLES = {Role.STREET_ADMIN, Role.STREET_INSPECTOR}
@@ -147,6 +148,9 @@ def _links(user, compound, standing: Standing, *, owner: bool) -> list[Link]:
         links.append(Link(_("Record a payment"), reverse("escrow:payment-record", args=[slug])))
     if standing.can(Capability.APPLY_PAYOUT):
         links.append(Link(_("New payout request"), reverse("escrow:payout-new", args=[slug])))
+    # Every member reports or follows repairs and raises topics (a steward's whole job).
+    links.append(Link(_("Repair requests"), reverse("assessments:repair-list", args=[slug])))
+    links.append(Link(_("Topics, meetings and votes"), reverse("meetings:home", args=[slug])))
     links.append(Link(_("Members' page"), reverse("compound-members", args=[slug])))
     links.append(Link(_("Public page"), reverse("compound-public", args=[slug])))
     return links
@@ -192,3 +196,46 @@ def unread_notifications(user, n: int = 3):
 
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     return unread.count(), list(unread.order_by("-created_at", "-id")[:n])
+
+
+@dataclass
+class PilotStory:
+    """A street office's pilots in the figures the scheme is judged by (the street
+    dashboard's headline totals, which are sums over the pilots and name no one)."""
+
+    office: str
+    compounds: int
+    money_managed: str  # yuan
+    meetings_held: int
+    topics_resolved: int
+    score_then: object
+    score_now: object
+    stewards: int | None
+    first_month: object
+    last_month: object
+
+
+def pilot_stories(compounds) -> list[PilotStory]:
+    """Per street office with pilot compounds: money managed through the escrow accounts,
+    joint meetings held, topics resolved, the mean score first → latest, stewards."""
+    offices = {c.community.street_office_id: c.community.street_office for c in compounds}
+    out = []
+    for office in offices.values():
+        t = totals(office, DashboardQuery.parse({}))
+        if not t.compounds:
+            continue
+        out.append(
+            PilotStory(
+                office=office.name,
+                compounds=t.compounds,
+                money_managed=format_yuan(t.money_managed_fen),
+                meetings_held=t.meetings_held,
+                topics_resolved=t.topics_resolved,
+                score_then=t.score_then,
+                score_now=t.score_now,
+                stewards=t.stewards,
+                first_month=t.first_month,
+                last_month=t.last_month,
+            )
+        )
+    return out

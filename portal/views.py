@@ -19,7 +19,7 @@ from escrow.transparency.ledger_selectors import public_funds
 from escrow.transparency.selectors import latest_published
 from escrow.transparency.views import detail_url, ledger_export_url
 from meetings.selectors import public_section
-from portal.home import home_for, unread_notifications
+from portal.home import home_for, pilot_stories, unread_notifications
 
 
 def compound_public(request, slug):
@@ -102,7 +102,10 @@ def home(request):
     waits for me, my flats (balance due, last payments) and the pages I use, one tap away
     (portal.home)."""
     if not request.user.is_authenticated:
-        return render(request, "communities/landing.html", {"compounds": selectors.pilot_compounds()})
+        compounds = selectors.pilot_compounds().select_related("community__street_office")
+        return render(
+            request, "communities/landing.html", {"compounds": compounds, "stories": pilot_stories(compounds)}
+        )
     mine = home_for(request.user)
     unread, notifications = unread_notifications(request.user)
     return render(

@@ -35,6 +35,32 @@ MONEY_ROWS = [
 ]
 
 
+# The formulas as the page shows them, in the reader's language. The document keeps its
+# own words (``figures.FORMULAS``, part of the signed JSON and of its files); these only
+# explain the figures on the settlement pages.
+SHOWN_FORMULAS = {
+    "fees_received": gettext_lazy(
+        "Sum of the income accounts over the year (transfers to the owners' fund excluded)"
+    ),
+    "necessary_costs": gettext_lazy("Sum of the necessary-cost accounts (51xx) over the year"),
+    "other_expenses": gettext_lazy(
+        "Sum of the other expense accounts (52xx–56xx, settlement releases excluded) over the year"
+    ),
+    "reserve": gettext_lazy(
+        "Next year's approved monthly budget × months; without a budget, necessary costs × months ÷ 12, rounded up"
+    ),
+    "distributable": gettext_lazy("Fees received − necessary costs − other expenses − reserve"),
+    "score": gettext_lazy(
+        "Mean of the totals of the year's closed quarterly rounds, rounded half up to 0.01"
+    ),
+    "release_rate": gettext_lazy("The rate of the band that holds the score (whole points, rounded down)"),
+    "released": gettext_lazy(
+        "Distributable × release rate ÷ 100, rounded down to the fen; 0 if nothing is distributable"
+    ),
+    "kept": gettext_lazy("Distributable − released; 0 if nothing is distributable"),
+}
+
+
 def document_of(settlement) -> dict:
     return {
         **settlement.figures,
@@ -53,6 +79,7 @@ def rows(document: dict) -> list[dict]:
             "value": format_yuan(figures[key]),
             "fen": figures[key],
             "formula": formulas[key],
+            "explanation": SHOWN_FORMULAS[key],
         }
         for key, label in MONEY_ROWS
     ]
@@ -65,6 +92,7 @@ def rows(document: dict) -> list[dict]:
             "value": figures["score"],
             "fen": None,
             "formula": formulas["score"],
+            "explanation": SHOWN_FORMULAS["score"],
         },
     )
     out.insert(
@@ -75,6 +103,7 @@ def rows(document: dict) -> list[dict]:
             "value": f"{band['low']}–{band['high']} · {figures['release_rate']} %",
             "fen": None,
             "formula": formulas["release_rate"],
+            "explanation": SHOWN_FORMULAS["release_rate"],
         },
     )
     return out

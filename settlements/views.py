@@ -25,7 +25,7 @@ from accounts.stepup import (
 from common.errors import ApplicationError
 from common.money import format_yuan
 from communities.models import Role, StreetOffice
-from communities.permissions import active_memberships, standing_in
+from communities.permissions import Capability, active_memberships, standing_in
 from communities.selectors import public_compound
 from settlements import render as settlement_render
 from settlements import selectors, services
@@ -129,6 +129,8 @@ def settlement_detail(request, slug, year):
         and Role.COMMUNITY_OFFICIAL in standing.roles
         and not settlement.confirmations.exists(),
         "payout_differences": release_differences(settlement),
+        # The payout's page is for members who read the full ledger; others get the public trail.
+        "may_follow_payout": standing.can(Capability.VIEW_FULL_LEDGER),
         "release": format_yuan(settlement.release_fen or 0),
         "kept": format_yuan(settlement.kept_fen or 0),
     }

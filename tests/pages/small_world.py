@@ -50,4 +50,7 @@ def page_paths(world) -> dict[str, str]:
         "payment_record": f"/c/{a}/escrow/payments/new/",
         "suspense": f"/c/{a}/escrow/suspense/",
         "notifications": "/notifications/",
+        "duties_edit": f"/c/{a}/duties/edit/",
+        "settlements": f"/c/{a}/settlements/",
+        "reauthenticate_by_code": "/accounts/reauthenticate/code/",
     }

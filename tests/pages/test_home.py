@@ -101,3 +101,13 @@ def test_a_compound_without_an_escrow_account_offers_only_its_pages(world):
     block = _block(html, world.a.slug)
     assert _hrefs(block) >= {reverse("compound-members", args=[world.a.slug])}
     assert reverse("escrow:ledger", args=[world.a.slug]) not in block
+
+
+def test_a_stewards_home_leads_to_the_repairs_and_the_topics(escrow_world):
+    """A steward reads no ledger: the repairs and the topics are their everyday pages."""
+    world = escrow_world
+    html = client_for(world.steward).get(reverse("home")).content.decode()
+    hrefs = _hrefs(_block(html, world.a.slug))
+    assert reverse("assessments:repair-list", args=[world.a.slug]) in hrefs
+    assert reverse("meetings:home", args=[world.a.slug]) in hrefs
+    assert reverse("escrow:ledger", args=[world.a.slug]) not in hrefs

@@ -79,3 +79,11 @@ def test_it_offers_the_duty_editor_only_to_those_who_may_edit(world):
     edit_url = reverse("compound-duties-edit", args=[world.a.slug])
     assert edit_url in _get(world.official, world.a).content.decode()
     assert edit_url not in _get(world.committee, world.a).content.decode()
+
+
+def test_it_offers_the_repair_report_only_to_those_who_may_report(world):
+    """No link to a page that answers 403: staff and officials handle repairs, they do not report them."""
+    report_url = reverse("assessments:repair-new", args=[world.a.slug])
+    assert report_url in _get(world.resident, world.a).content.decode()
+    assert report_url not in _get(world.staff, world.a).content.decode()
+    assert report_url not in _get(world.official, world.a).content.decode()

@@ -93,6 +93,16 @@ def test_it_lists_the_pilot_compounds_on_the_landing_page(world):
     assert page_urls(world.a)["members"] not in html
 
 
+def test_the_landing_page_tells_the_scheme_in_figures(world):
+    """The street office's headline figures (compounds, money managed, meetings, issues
+    resolved), as on its dashboard, for anyone."""
+    html = client_for(None).get(reverse("home")).content.decode()
+    assert "data-story" in html
+    for figure in ("compounds", "money", "meetings", "topics"):
+        assert f'data-figure="{figure}"' in html
+    assert world.office.name in html
+
+
 # --------------------------------------------------------------------------- the escrow account block
 
 

@@ -122,6 +122,15 @@ def test_official_runs_committee_and_official_confirm_on_the_pages(world, django
     assert response.status_code == 200
     assert hashlib.sha256(response.content).hexdigest() == settlement.files.get(format="json").sha256
 
+    # The formulas read as words in the page's language, never the JSON's keys.
+    assert "Fees received − necessary costs − other expenses − reserve" in public
+    assert "fees_received −" not in public and "Σ" not in public and "⌊" not in public
+    # "Follow the payout" only for those who may open the payout's page (a steward may not).
+    payout_url = reverse("escrow:payout-detail", args=[world.a.slug, settlement.payout_id])
+    assert payout_url in client_for(world.committee).get(detail).content.decode()
+    assert client_for(world.steward).get(payout_url).status_code == 403
+    assert payout_url not in client_for(world.steward).get(detail).content.decode()
+
 
 def test_run_form_names_the_field(world, django_capture_on_commit_callbacks):
     settled_world(world, django_capture_on_commit_callbacks, disclose=False)
