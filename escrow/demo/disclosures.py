@@ -5,24 +5,33 @@ each has its JSON, CSV, HTML and PDF (in the site's default language, Chinese).
 
 Run after the payouts (escrow/demo/payouts.py): building a disclosure closes the books
 through the quarter's end, and from then on nothing can be posted in it. Built now, over
-the chain as it stands (the disclosures are not back-dated, unlike the payouts).
-Idempotent: a quarter already published is left alone; one left pending or half-built by
-an interrupted run is built on; the members' notification of a publication stays in the
-inbox but is not e-mailed.
+the chain as it stands; then the demo dates them as the year went: each quarter requested
+(``created_at``) and published (``published_at``) a few days after it ended (3–9 days,
+the same for a compound and quarter on every run; one whose day has not come yet keeps
+its real time). Neither column
+is hashed, signed or printed in a file (the street's "disclosure late" reads
+``published_at``, so the history shows them on time). ``generated_at`` is left as it is:
+it is printed in the stored, hashed files. The publication's audit event keeps its real
+time (the audit log is append-only).
+Idempotent: a quarter already published is left alone (its dates are set to the same
+values again); one left pending or half-built by an interrupted run is built on; the
+members' notification of a publication stays in the inbox but is not e-mailed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
+import zlib
 
 from django.utils import timezone
 
-from common.periods import ended_quarters
+from common.periods import ended_quarters, quarter_end
 from communities.models import Compound
 from escrow.demo.fees import SLUGS
 from escrow.demo.payouts import official_of, quietly
-from escrow.models import DisclosureStatus, EscrowAccount
+from escrow.models import Disclosure, DisclosureStatus, EscrowAccount
 from escrow.transparency.services import disclosure_build, disclosure_ensure, disclosure_publish
 
 
@@ -55,6 +64,7 @@ def seed_disclosures_demo(*, stdout=None) -> dict:
                     new += 1
                 if disclosure.status == DisclosureStatus.PUBLISHED:
                     published.append(f"{year}Q{quarter}")
+                    _date_as_published(disclosure, slug)
                 else:  # another run holds the build (its claim is fresh): left for later
                     waiting.append(f"{year}Q{quarter}")
         summary[slug] = (len(published), new)
@@ -65,3 +75,21 @@ def seed_disclosures_demo(*, stdout=None) -> dict:
         )
     out.write(f"  disclosures demo: {time.perf_counter() - started:.1f}s\n")
     return summary
+
+
+def published_on(slug: str, year: int, quarter: int) -> dt.datetime:
+    """When the demo says a quarter was published: 3–9 days after it ended, mid-morning
+    (deterministic per compound and quarter)."""
+    rng = zlib.crc32(f"disclosure:{slug}:{year}Q{quarter}".encode())
+    day = quarter_end(year, quarter) + dt.timedelta(days=3 + rng % 7)
+    when = timezone.make_aware(dt.datetime.combine(day, dt.time(9 + rng % 3, rng // 7 % 60)))
+    return when
+
+
+def _date_as_published(disclosure: Disclosure, slug: str) -> None:
+    published = published_on(slug, disclosure.year, disclosure.quarter)
+    if published > timezone.now():
+        return
+    Disclosure.objects.filter(pk=disclosure.pk).update(
+        created_at=published - dt.timedelta(hours=2), published_at=published
+    )

@@ -20,7 +20,10 @@ in its own transaction; statements post in bulk — hence the mix, to stay fast.
 Deterministic (seeded by compound and month, never by database ids) and idempotent:
 a second run finds every account, bill, statement, receipt and notification in place
 and posts nothing. Payments are dated the 1st–25th, and a payment whose day has not
-come yet is left for a later run.
+come yet is left for a later run. Each month's statement is stamped as imported
+(``StatementImport.created_at``, which no hash or file covers) 1–5 days after the month
+it covers (one whose day has not come yet keeps its real time); its audit event keeps the real time (the audit log is
+append-only).
 """
 
 from __future__ import annotations
@@ -245,6 +248,7 @@ def _seed_payments(compound: Compound, billed: dict[dt.date, int], scale: float,
             )
             posted += 1
     _assign_some_suspense(compound, units)
+    _date_imports(compound)
     return posted
 
 
@@ -302,6 +306,32 @@ def _bank_statement(compound, mapping, month, rows, rng, today, done_files) -> i
         actor=None,
     )
     return record.posted
+
+
+def imported_on(slug: str, month: dt.date) -> dt.datetime:
+    """When the demo says a month's statement was imported: 1–5 days after the month,
+    in office hours (deterministic per compound and month)."""
+    rng = zlib.crc32(f"import:{slug}:{month:%Y-%m}".encode())
+    day = add_months(month, 1) + dt.timedelta(days=rng % 5)
+    when = timezone.make_aware(dt.datetime.combine(day, dt.time(9 + rng % 8, rng // 8 % 60)))
+    return when
+
+
+def _date_imports(compound: Compound) -> None:
+    """Stamp each demo statement in the days after its month (the same stamp on every run)."""
+    prefix = f"{BANK}-{compound.slug}-"
+    now = timezone.now()
+    for pk, file_name, created_at in StatementImport.objects.filter(
+        compound=compound, file_name__startswith=prefix
+    ).values_list("pk", "file_name", "created_at"):
+        stem = file_name.removeprefix(prefix).removesuffix(".csv")
+        try:
+            month = dt.datetime.strptime(stem, "%Y%m").date()
+        except ValueError:
+            continue
+        stamp = imported_on(compound.slug, month)
+        if stamp <= now and created_at != stamp:
+            StatementImport.objects.filter(pk=pk).update(created_at=stamp)
 
 
 def _assign_some_suspense(compound: Compound, units: list[Unit]) -> None:

@@ -67,7 +67,11 @@ def payouts_remind(*, now: dt.datetime | None = None) -> dict:
         waiting_since__lte=now - REMIND_AFTER, reminded_at__isnull=True
     ).values_list("pk", flat=True):
         with transaction.atomic():
-            payout = PayoutRequest.objects.select_for_update().select_related("compound").get(pk=payout_id)
+            payout = (
+                PayoutRequest.objects.select_for_update(of=("self",))
+                .select_related("compound")
+                .get(pk=payout_id)
+            )
             if payout.reminded_at or payout.status not in (PayoutStatus.SUBMITTED, PayoutStatus.REVIEWED):
                 continue
             payout.reminded_at = now
@@ -85,7 +89,7 @@ def payouts_remind(*, now: dt.datetime | None = None) -> dict:
     ).values_list("pk", flat=True):
         with transaction.atomic():
             payout = (
-                PayoutRequest.objects.select_for_update()
+                PayoutRequest.objects.select_for_update(of=("self",))
                 .select_related("compound__community")
                 .get(pk=payout_id)
             )

@@ -4,7 +4,20 @@ The errors of the workflow, the signing steps and the roles of each, segregation
 duties (an applicant never signs; one person signs once; people of the payee or the
 property company never sign or pay), the step-up check, the ``*_refusal`` predicates
 and ``can_*``, the content hashes every signature binds, and the locks the services
-take (the compound's escrow account first, then the row)."""
+take.
+
+Lock order (locks only where money moves): escrow account → request (or budget) row.
+Every service that can raise what is held or posts — file, update, attach, submit,
+withdraw, pay, and every budget transition (an approved budget raises the reserve) —
+takes ``_lock`` / ``_lock_budget``: the compound's escrow-account row first, then its
+own row. A payout signature (``payout_approve``, ``payout_reject``) moves no money and
+takes the request row only (``_lock_request``): holds are derived from the request's
+status (``availability.HOLDING_STATUSES``), so an approval never raises what is held and
+a rejection only lowers it — a submit running concurrently under the escrow lock may at
+worst see that release late, which is conservative. Signatures of one request still
+serialise on its row, and nobody takes the escrow lock after a request row, so the two
+orders cannot deadlock. Rows are locked ``of self`` only: the compound and community
+joined for reading are not locked."""
 
 from __future__ import annotations
 
@@ -144,10 +157,17 @@ def _raise_if(refusal: ApplicationError | None) -> None:
 
 
 def _lock(payout: PayoutRequest) -> PayoutRequest:
-    """Compound lock first, then the request row: the order every payout service uses."""
+    """Escrow-account lock first, then the request row: for every payout service that
+    can raise what is held or posts (see the module docstring)."""
     lock_escrow_account(payout.compound_id)
+    return _lock_request(payout)
+
+
+def _lock_request(payout: PayoutRequest) -> PayoutRequest:
+    """The request row only (not its compound or community): for the signatures, which
+    move no money. Never take the escrow lock after this one."""
     return (
-        PayoutRequest.objects.select_for_update()
+        PayoutRequest.objects.select_for_update(of=("self",))
         .select_related("compound", "compound__community")
         .get(pk=payout.pk)
     )
@@ -267,4 +287,8 @@ def next_signers(payout) -> list:
 
 def _lock_budget(budget: NecessaryCostBudget) -> NecessaryCostBudget:
     lock_escrow_account(budget.compound_id)
-    return NecessaryCostBudget.objects.select_for_update().select_related("compound").get(pk=budget.pk)
+    return (
+        NecessaryCostBudget.objects.select_for_update(of=("self",))
+        .select_related("compound")
+        .get(pk=budget.pk)
+    )

@@ -24,7 +24,7 @@ from escrow.payouts.services.rules import (
     _approvals,
     _check_segregation,
     _field_error,
-    _lock,
+    _lock_request,
     _step_for,
     _subject_filter,
     budget_content_hash,
@@ -81,7 +81,7 @@ def payout_approve(
 ) -> PayoutRequest:
     """Approve the step the request waits for; the step completes when enough distinct
     people of the right party have approved (policy: 2 committee, 1 community)."""
-    payout = _lock(payout)
+    payout = _lock_request(payout)
     signature = _sign(
         payout, actor=actor, decision=Decision.APPROVE, comment=comment, second_factor=second_factor
     )
@@ -124,7 +124,7 @@ def payout_reject(
     reason = (reason or "").strip()
     if not reason:
         raise _field_error("reason", _("reason: say why the request is rejected."))
-    payout = _lock(payout)
+    payout = _lock_request(payout)
     _sign(payout, actor=actor, decision=Decision.REJECT, comment=reason, second_factor=second_factor)
     before = {"status": payout.status}
     payout.status = PayoutStatus.REJECTED
